@@ -1,0 +1,1 @@
+// The journal: a segmented, append-only, checksummed log of opaque records (DESIGN §4).

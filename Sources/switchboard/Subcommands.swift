@@ -1,0 +1,9 @@
+import ArgumentParser
+
+extension Switchboard {
+    /// Every subcommand, in the order `--help` lists them.
+    static let allSubcommands: [any ParsableCommand.Type] = [
+        InspectCommand.self,
+        ConvertCommand.self,
+    ]
+}
