@@ -1,0 +1,26 @@
+// swift-tools-version: 6.1
+// Benchmarks for Switchboard. Always run from a release build:
+//   swift run -c release --package-path Benchmarks hl7-bench
+//   swift run -c release --package-path Benchmarks journal-bench
+import PackageDescription
+
+let package = Package(
+    name: "SwitchboardBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Switchboard", path: ".."),
+    ],
+    targets: [
+        .executableTarget(
+            name: "hl7-bench",
+            dependencies: [.product(name: "HL7", package: "Switchboard")],
+            path: "Sources/HL7Bench",
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
+        .executableTarget(
+            name: "journal-bench",
+            dependencies: [.product(name: "Journal", package: "Switchboard")],
+            path: "Sources/JournalBench"
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+print("hl7-bench: not written yet")

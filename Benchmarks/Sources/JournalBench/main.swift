@@ -1,0 +1,1 @@
+print("journal-bench: not written yet")
