@@ -6,7 +6,7 @@ enum ParsedInput {
         do {
             return try HL7Batch(parsing: bytes)
         } catch {
-            throw CLIError(file: file, offset: error.byteOffset, "\(error.code): \(error)")
+            throw CLIError(file: file, offset: error.byteOffset, "\(error.code): \(error.descriptionWithoutOffset)")
         }
     }
 }

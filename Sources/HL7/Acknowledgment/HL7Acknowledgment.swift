@@ -174,7 +174,7 @@ public enum HL7Acknowledgment {
                 let l = error.location
                 var eld = parts([l?.segmentID ?? "", l.map { String($0.sequence) }, l?.field.map(String.init)], joiner: d.component)
                 let fieldsWritten = l?.field != nil ? 3 : (l != nil ? 2 : 0)
-                eld += [UInt8](repeating: d.component, count: 3 - fieldsWritten)
+                eld += [UInt8](repeating: d.component, count: fieldsWritten == 0 ? 3 : 4 - fieldsWritten)
                 eld += parts([String(code.code), code.text, "HL70357"], joiner: d.subcomponent)
                 field(eld)
             }

@@ -73,14 +73,25 @@ public struct HL7ParseError: Error, Hashable, Sendable, CustomStringConvertible 
     }
 
     public var description: String {
-        var out = "\(message) (byte offset \(byteOffset)"
+        "\(message) (byte offset \(byteOffset)" + positionText + ")" + nearText
+    }
+
+    /// The message with segment and field but without the byte offset, for callers that print
+    /// the offset themselves (`file:offset: …`).
+    public var descriptionWithoutOffset: String {
+        let position = positionText
+        return message + (position.isEmpty ? "" : " (" + position.dropFirst(2) + ")") + nearText
+    }
+
+    var positionText: String {
+        var out = ""
         if let segmentIndex { out += ", segment \(segmentIndex + 1)" }
         if let field { out += ", field \(field)" }
-        out += ")"
-        if !offendingBytes.isEmpty {
-            out += " near \"" + HL7ParseError.printable(offendingBytes) + "\""
-        }
         return out
+    }
+
+    var nearText: String {
+        offendingBytes.isEmpty ? "" : " near \"" + HL7ParseError.printable(offendingBytes) + "\""
     }
 
     /// Renders bytes with control and non-ASCII bytes as `\xHH`, CR as `\r`, LF as `\n`.

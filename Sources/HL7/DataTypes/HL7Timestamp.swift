@@ -19,6 +19,8 @@ public struct HL7Timestamp: Hashable, Sendable, CustomStringConvertible {
     public var fractionDigits: String?
     /// Offset from UTC in minutes (`-0500` → −300), when given.
     public var utcOffsetMinutes: Int?
+    /// `-0000` (UTC, local offset unknown, RFC 3339 style) is kept apart from `+0000`.
+    var negativeZeroOffset = false
 
     /// The finest part present.
     public var precision: Precision {
@@ -96,6 +98,7 @@ public struct HL7Timestamp: Hashable, Sendable, CustomStringConvertible {
             i += 1
             guard let hh = digits(2), let mm = digits(2), hh <= 14, mm <= 59 else { return nil }
             utcOffsetMinutes = sign * (hh * 60 + mm)
+            negativeZeroOffset = sign < 0 && hh == 0 && mm == 0
         }
         guard i == b.count else { return nil }
     }
@@ -119,7 +122,7 @@ public struct HL7Timestamp: Hashable, Sendable, CustomStringConvertible {
         if let fractionDigits { s += "." + fractionDigits }
         if let utcOffsetMinutes {
             let a = abs(utcOffsetMinutes)
-            s += (utcOffsetMinutes < 0 ? "-" : "+") + two(a / 60) + two(a % 60)
+            s += (utcOffsetMinutes < 0 || negativeZeroOffset ? "-" : "+") + two(a / 60) + two(a % 60)
         }
         return s
     }

@@ -23,15 +23,21 @@ public enum HL7PrettyPrinter {
         return out
     }
 
-    /// A field's value: raw for MSH-1/2; otherwise repetitions separated by ` ~ `, components
-    /// by ` ^ `, subcomponents by ` & `, each decoded (escapes interpreted, line breaks as `⏎`).
+    /// A field's value: raw for MSH-1/2; a simple value decoded as is; a composite as its
+    /// non-empty components `.n value` (subcomponents joined by `&`), one repetition per `[r]`.
     static func describe(_ field: HL7Value, segment: HL7Segment, n: Int) -> String {
         if segment.isHeader && n <= 2 { return field.rawText }
-        return field.children.map { rep in
-            rep.children.map { comp in
-                comp.children.map { $0.formattedText.plainText.replacingNewlines() }.joined(separator: " & ")
-            }.joined(separator: " ^ ")
-        }.joined(separator: " ~ ")
+        let repetitions = field.children
+        let simple = repetitions.count == 1 && repetitions[0].count == 1 && repetitions[0][1].count == 1
+        if simple { return field.formattedText.plainText.replacingNewlines() }
+        return repetitions.enumerated().map { r, rep in
+            let comps = rep.children.enumerated().compactMap { c, comp -> String? in
+                guard !comp.isEmpty else { return nil }
+                let text = comp.children.map { $0.formattedText.plainText.replacingNewlines() }.joined(separator: "&")
+                return ".\(c + 1) \(text)"
+            }.joined(separator: "  ")
+            return repetitions.count > 1 ? "[\(r + 1)] \(comps)" : comps
+        }.joined(separator: "  ")
     }
 }
 
