@@ -73,18 +73,21 @@ public struct HL7Delimiters: Hashable, Sendable {
                                 bytes: bytes, offset: fsIndex + 1, segmentIndex: segmentIndex, field: 2)
         }
         let c = (fsIndex + 1)..<end
-        var seen: [UInt8] = [fs]
         for i in c {
             let b = bytes[i]
             guard isUsableDelimiter(b) else {
                 throw HL7ParseError(.invalidDelimiters, "encoding character \(describe(b)) in MSH-2 is not a usable delimiter",
                                     bytes: bytes, offset: i, segmentIndex: segmentIndex, field: 2)
             }
-            guard !seen.contains(b) else {
-                throw HL7ParseError(.invalidDelimiters, "encoding character \(describe(b)) in MSH-2 is used twice",
-                                    bytes: bytes, offset: i, segmentIndex: segmentIndex, field: 2)
+            // No repeats, and none equal to the field separator (at most 5 bytes: a plain loop).
+            var k = fsIndex
+            while k < i {
+                guard bytes[k] != b else {
+                    throw HL7ParseError(.invalidDelimiters, "encoding character \(describe(b)) in MSH-2 is used twice",
+                                        bytes: bytes, offset: i, segmentIndex: segmentIndex, field: 2)
+                }
+                k += 1
             }
-            seen.append(b)
         }
         return HL7Delimiters(field: fs, component: bytes[c.lowerBound], repetition: bytes[c.lowerBound + 1],
                              escape: bytes[c.lowerBound + 2], subcomponent: bytes[c.lowerBound + 3],

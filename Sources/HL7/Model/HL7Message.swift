@@ -35,7 +35,7 @@ public struct HL7Message: Sendable {
             throw HL7ParseError(.segmentSequence, "a message starts with MSH, not \(HL7Segment(storage: index, index: 0, characterSet: nil, fallback: .latin1).id): use HL7Batch for batch files",
                                 offset: Int(index.segments[0].start), segmentIndex: 0)
         }
-        for s in 1..<index.segments.count where index.segments[s].isHeader {
+        for s in index.segments.indices.dropFirst() where index.segments[s].isHeader {
             let kind = index.segment(s, hasID: 0x4D, 0x53, 0x48) ? "a second MSH" : "a batch header"
             throw HL7ParseError(.multipleMessages, "one message expected, found \(kind) in segment \(s + 1)",
                                 offset: Int(index.segments[s].start), segmentIndex: s)
@@ -52,7 +52,9 @@ public struct HL7Message: Sendable {
         var end = range.lowerBound
         while end < range.upperBound, index.bytes[end] != d.repetition, index.bytes[end] != d.component { end += 1 }
         guard end > range.lowerBound else { return nil }
-        return HL7CharacterSet(hl7Name: String(decoding: index.bytes[range.lowerBound..<end], as: UTF8.self))
+        return index.bytes.withUnsafeBufferPointer { p in
+            HL7CharacterSet(hl7NameBytes: UnsafeBufferPointer(rebasing: p[range.lowerBound..<end]))
+        }
     }
 
     /// The bytes of the message exactly as parsed (or as last edited).

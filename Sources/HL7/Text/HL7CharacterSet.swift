@@ -47,6 +47,23 @@ public enum HL7CharacterSet: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Reads an MSH-18 name from bytes; the common spellings are matched without allocating.
+    public init?(hl7NameBytes b: UnsafeBufferPointer<UInt8>) {
+        if HL7CharacterSet.equals(b, "UNICODE UTF-8") { self = .utf8; return }
+        if HL7CharacterSet.equals(b, "ASCII") { self = .ascii; return }
+        if HL7CharacterSet.equals(b, "8859/1") { self = .iso8859(part: 1); return }
+        guard !b.isEmpty else { return nil }
+        self.init(hl7Name: String(decoding: b, as: UTF8.self))
+    }
+
+    @inline(__always)
+    static func equals(_ b: UnsafeBufferPointer<UInt8>, _ s: StaticString) -> Bool {
+        guard b.count == s.utf8CodeUnitCount else { return false }
+        let p = s.utf8Start
+        for i in 0..<b.count where b[i] != p[i] { return false }
+        return true
+    }
+
     /// The HL7 name of the set, as MSH-18 writes it.
     public var hl7Name: String {
         switch self {
