@@ -30,23 +30,32 @@ public enum HL7HeaderPeek {
         while lineEnd < bytes.count, bytes[lineEnd] != 13, bytes[lineEnd] != 10 { lineEnd += 1 }
         let line = UnsafeBufferPointer(rebasing: bytes[lineStart..<lineEnd])
         let fs = line[3]
-        // Positional encoding characters; anything unusable falls back to the standard one.
-        var standard = HL7Delimiters.standard
-        standard.field = fs
+        // Positional encoding characters; anything unusable or already taken falls back to the
+        // standard character for that position, or to another free punctuation character, so the
+        // five delimiters are always distinct.
         var chars: [UInt8] = []
         var k = 4
-        while k < line.count, line[k] != fs, chars.count < 5 {
+        while k < line.count, line[k] != fs, line[k] != 13, line[k] != 10, chars.count < 5 {
             chars.append(line[k])
             k += 1
         }
-        func pick(_ n: Int, _ def: UInt8) -> UInt8 {
-            guard n < chars.count, HL7Delimiters.isUsableDelimiter(chars[n]), chars[n] != fs,
-                  !chars[..<n].contains(chars[n]) else { return def }
-            return chars[n]
+        var taken: [UInt8] = [fs]
+        func pick(_ n: Int, _ preferred: UInt8) -> UInt8 {
+            var candidates: [UInt8] = []
+            if n < chars.count { candidates.append(chars[n]) }
+            candidates.append(preferred)
+            candidates += Array("^~\\&#!$%*+".utf8)
+            let chosen = candidates.first { HL7Delimiters.isUsableDelimiter($0) && !taken.contains($0) }!
+            taken.append(chosen)
+            return chosen
         }
-        let d = HL7Delimiters(field: fs, component: pick(0, standard.component), repetition: pick(1, standard.repetition),
-                              escape: pick(2, standard.escape), subcomponent: pick(3, standard.subcomponent),
-                              truncation: chars.count == 5 ? pick(4, UInt8(ascii: "#")) : nil)
+        let component = pick(0, UInt8(ascii: "^"))
+        let repetition = pick(1, UInt8(ascii: "~"))
+        let escape = pick(2, UInt8(ascii: "\\"))
+        let subcomponent = pick(3, UInt8(ascii: "&"))
+        let truncation = chars.count == 5 ? pick(4, UInt8(ascii: "#")) : nil
+        let d = HL7Delimiters(field: fs, component: component, repetition: repetition, escape: escape,
+                              subcomponent: subcomponent, truncation: truncation)
         return HL7Header(line: line, delimiters: d, fallback: fallback)
     }
 

@@ -103,17 +103,21 @@ public struct HL7Header: Hashable, Sendable {
             HL7Escaping.decodePlain(UnsafeBufferPointer(rebasing: line[range]), delimiters: d,
                                     characterSet: charset, fallback: fallback)
         }
-        /// A composite field with its components decoded and rejoined with `^`, `&` kept.
+        /// A composite field's first repetition with its components decoded and rejoined with
+        /// `^` (subcomponents kept as written). One pass over the field.
         func whole(_ n: Int) -> String {
             let r = field(n)
             var out = ""
-            var c = 1
-            while true {
-                let comp = component(r, c)
-                if c > 1 { out += "^" }
-                out += text(comp)
-                if comp.upperBound >= r.upperBound || line[comp.upperBound] != d.component { break }
-                c += 1
+            var start = r.lowerBound
+            var j = r.lowerBound
+            while j <= r.upperBound {
+                if j == r.upperBound || line[j] == d.component || line[j] == d.repetition {
+                    if start > r.lowerBound { out += "^" }
+                    out += text(start..<j)
+                    if j == r.upperBound || line[j] == d.repetition { break }
+                    start = j + 1
+                }
+                j += 1
             }
             return out
         }
