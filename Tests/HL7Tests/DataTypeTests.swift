@@ -96,10 +96,10 @@ struct DataTypeTests {
         #expect(xcn.id == "1001")
         #expect(xcn.family == "CAREGIVER")
         #expect(xcn.given == "CASEY")
-        #expect(xcn.prefix == "DR")
-        #expect(xcn.degree == "MD")
+        #expect(xcn.name.prefix == "DR")
+        #expect(xcn.name.degree == "MD")
         #expect(xcn.assigningAuthority.namespaceID == "GHH")
-        #expect(xcn.nameTypeCode == "L")
+        #expect(xcn.name.nameTypeCode == "L")
         #expect(xcn.identifierTypeCode == "NPI")
     }
 

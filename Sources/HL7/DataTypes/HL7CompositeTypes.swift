@@ -75,13 +75,19 @@ public struct HL7PersonName: Hashable, Sendable {
     public var nameTypeCode: String?
 
     public init(_ v: HL7Value) {
-        family = v.part(1).level == .subcomponent ? v.partText(1) : v.part(1)[1].nonEmptyText
-        given = v.partText(2)
-        middle = v.partText(3)
-        suffix = v.partText(4)
-        prefix = v.partText(5)
-        degree = v.partText(6)
+        self.init(v, startingAt: 1)
         nameTypeCode = v.partText(7)
+    }
+
+    /// Reads the name parts from components `first`...`first + 5` (XPN-1...6, XCN-2...7).
+    init(_ v: HL7Value, startingAt first: Int) {
+        family = v.partText(first)
+        given = v.partText(first + 1)
+        middle = v.partText(first + 2)
+        suffix = v.partText(first + 3)
+        prefix = v.partText(first + 4)
+        degree = v.partText(first + 5)
+        nameTypeCode = nil
     }
 }
 
@@ -100,7 +106,7 @@ public struct HL7Address: Hashable, Sendable {
     public var county: String?
 
     public init(_ v: HL7Value) {
-        street = v.part(1).level == .subcomponent ? v.partText(1) : v.part(1)[1].nonEmptyText
+        street = v.partText(1)
         otherDesignation = v.partText(2)
         city = v.partText(3)
         stateOrProvince = v.partText(4)
@@ -193,29 +199,22 @@ public struct HL7PersonLocation: Hashable, Sendable {
 /// XCN, extended composite id number and name for persons: a doctor or other staff member.
 public struct HL7StaffMember: Hashable, Sendable {
     public var id: String?
-    /// XCN-2.1, the surname.
-    public var family: String?
-    public var given: String?
-    public var middle: String?
-    public var suffix: String?
-    public var prefix: String?
-    public var degree: String?
+    /// XCN-2...7 and XCN-10: family, given, middle, suffix, prefix, degree, name type.
+    public var name: HL7PersonName
     public var sourceTable: String?
     public var assigningAuthority: HL7HierarchicDesignator
-    public var nameTypeCode: String?
     public var identifierTypeCode: String?
+
+    /// XCN-2.1, the surname.
+    public var family: String? { name.family }
+    public var given: String? { name.given }
 
     public init(_ v: HL7Value) {
         id = v.partText(1)
-        family = v.part(2).level == .subcomponent ? v.partText(2) : v.part(2)[1].nonEmptyText
-        given = v.partText(3)
-        middle = v.partText(4)
-        suffix = v.partText(5)
-        prefix = v.partText(6)
-        degree = v.partText(7)
+        name = HL7PersonName(v, startingAt: 2)
+        name.nameTypeCode = v.partText(10)
         sourceTable = v.partText(8)
         assigningAuthority = HL7HierarchicDesignator(v.part(9))
-        nameTypeCode = v.partText(10)
         identifierTypeCode = v.partText(13)
     }
 }
