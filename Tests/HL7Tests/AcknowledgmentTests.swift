@@ -82,6 +82,15 @@ struct AcknowledgmentTests {
         #expect(a.header.receivingApplication == "S^X")
     }
 
+    @Test func msa2EchoesMSH10ByteForByte() throws {
+        // An 8-bit control id under a declared ASCII set: decoding and re-encoding would lose it.
+        let inbound: [UInt8] = Array("MSH|^~\\&|S|F|R|RF|20261129||ADT^A01|C".utf8) + [0xE9] + Array("\\T\\1|P|2.5||||||ASCII\r".utf8)
+        let header = try #require(HL7HeaderPeek.peek(inbound))
+        let bytes = HL7Acknowledgment.build(for: header, outcome: .accepted, controlID: "A", timestamp: ts)
+        let msa = try #require(try HL7Message(parsing: bytes).segment("MSA"))
+        #expect(Array(msa[2].rawBytes) == [0x43, 0xE9, 0x5C, 0x54, 0x5C, 0x31])
+    }
+
     @Test func acceptAcknowledgmentConditions() throws {
         func header(_ msh15: String) -> HL7Header {
             HL7HeaderPeek.peek(Array("MSH|^~\\&|S|F|R|RF|20261129||ADT^A01|C1|P|2.5|||\(msh15)".utf8))!

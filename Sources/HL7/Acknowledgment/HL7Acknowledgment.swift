@@ -104,7 +104,9 @@ public enum HL7Acknowledgment {
     public static func build(for header: HL7Header?, outcome: Outcome, mode: Mode? = nil, errors: [ErrorDetail] = [],
                              controlID: String, timestamp: HL7Timestamp, textMessage: String? = nil) -> [UInt8] {
         let mode = mode ?? Mode(for: header)
-        let d = header.map { usable($0.delimiters) ? $0.delimiters : .standard } ?? .standard
+        // With the sender's own delimiters, its fields are mirrored byte for byte.
+        let mirrorRaw = header.map { usable($0.delimiters) } ?? false
+        let d = mirrorRaw ? header!.delimiters : .standard
         let charset = header?.characterSet
         let version = header.map { $0.version.isEmpty ? "2.5.1" : $0.version } ?? "2.5.1"
         let numbers = header?.versionNumbers ?? [2, 5, 1]
@@ -128,10 +130,17 @@ public enum HL7Acknowledgment {
         out += Array("MSH".utf8)
         out.append(d.field)
         out += d.encodingCharacters
-        field(mirrored(header?.receivingApplication ?? ""))
-        field(mirrored(header?.receivingFacility ?? ""))
-        field(mirrored(header?.sendingApplication ?? ""))
-        field(mirrored(header?.sendingFacility ?? ""))
+        if let header, mirrorRaw {
+            field(header.rawReceivingApplication)
+            field(header.rawReceivingFacility)
+            field(header.rawSendingApplication)
+            field(header.rawSendingFacility)
+        } else {
+            field(mirrored(header?.receivingApplication ?? ""))
+            field(mirrored(header?.receivingFacility ?? ""))
+            field(mirrored(header?.sendingApplication ?? ""))
+            field(mirrored(header?.sendingFacility ?? ""))
+        }
         field(esc(timestamp.description))
         field([])
         let trigger = header?.triggerEvent ?? ""
@@ -148,7 +157,7 @@ public enum HL7Acknowledgment {
 
         out += Array("MSA".utf8)
         field(esc(outcome.code(mode)))
-        field(esc(header?.controlID ?? ""))
+        if let header, mirrorRaw { field(header.rawControlID) } else { field(esc(header?.controlID ?? "")) }
         if !modernERR, let textMessage, !textMessage.isEmpty { field(esc(textMessage)) }
         out.append(13)
 

@@ -35,6 +35,13 @@ public struct HL7Header: Hashable, Sendable {
     public var applicationAcknowledgmentType: String
     /// MSH-18, first repetition.
     public var characterSetName: String
+    /// MSH-3…MSH-6 and MSH-10 exactly as on the wire (escapes kept), for ACKs that must
+    /// mirror and echo them byte for byte in the same delimiters.
+    public var rawSendingApplication: [UInt8]
+    public var rawSendingFacility: [UInt8]
+    public var rawReceivingApplication: [UInt8]
+    public var rawReceivingFacility: [UInt8]
+    public var rawControlID: [UInt8]
 
     /// MSH-9 as `CODE^EVENT[^STRUCTURE]` with `^` whatever the message's delimiters.
     public var messageType: String {
@@ -121,6 +128,11 @@ public struct HL7Header: Hashable, Sendable {
             }
             return out
         }
+        rawSendingApplication = Array(line[field(3)])
+        rawSendingFacility = Array(line[field(4)])
+        rawReceivingApplication = Array(line[field(5)])
+        rawReceivingFacility = Array(line[field(6)])
+        rawControlID = Array(line[field(10)])
         encodingCharacters = String(decoding: UnsafeBufferPointer(rebasing: line[field(2)]), as: UTF8.self)
         sendingApplication = whole(3)
         sendingFacility = whole(4)
