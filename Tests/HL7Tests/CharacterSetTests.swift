@@ -92,6 +92,15 @@ struct HeaderPeekTests {
         #expect(short.processingID == "ID7")
     }
 
+    @Test func singleValuedFieldsReadTheirFirstLeaf() throws {
+        let h = try #require(HL7HeaderPeek.peek(Array("MSH|^~\\&|S|F|||1||ADT&X^A01|C1&junk^x|P&q|2.5&z".utf8)))
+        #expect(h.controlID == "C1")
+        #expect(h.messageCode == "ADT")
+        #expect(h.processingID == "P")
+        #expect(h.version == "2.5")
+        #expect(h.rawControlID == Array("C1&junk^x".utf8))
+    }
+
     @Test func peekFindsMSHAfterBatchHeaders() throws {
         let h = try #require(HL7HeaderPeek.peek(Array("FHS|^~\\&\rBHS|^~\\&\rMSH|^~\\&|A||||||ADT^A04|77".utf8)))
         #expect(h.controlID == "77")

@@ -1,5 +1,8 @@
 /// The MSH fields a router, an ACK builder and a log line need, decoded.
 ///
+/// Single-valued fields (MSH-7, MSH-9's parts, MSH-10, MSH-11, MSH-12, MSH-15, MSH-16,
+/// MSH-18) are read as their first leaf, like ``HL7Value/text``; the raw bytes of MSH-3…6 and
+/// MSH-10 are kept for ACKs that must echo them exactly.
 /// Built from the first line alone, so it can be read even when the rest of a message does
 /// not parse (see ``HL7HeaderPeek``).
 public struct HL7Header: Hashable, Sendable {
@@ -85,7 +88,7 @@ public struct HL7Header: Hashable, Sendable {
             guard elements.count > 17 else { return nil }
             let r = elements[17]
             var e = r.lowerBound
-            while e < r.upperBound, line[e] != d.repetition, line[e] != d.component { e += 1 }
+            while e < r.upperBound, line[e] != d.repetition, line[e] != d.component, line[e] != d.subcomponent { e += 1 }
             return HL7CharacterSet(hl7Name: String(decoding: UnsafeBufferPointer(rebasing: line[r.lowerBound..<e]), as: UTF8.self))
         }()
         func field(_ n: Int) -> Range<Int> {
@@ -105,6 +108,12 @@ public struct HL7Header: Hashable, Sendable {
                 j += 1
             }
             return k == c ? s..<j : j..<j
+        }
+        /// The first subcomponent of a component range (its first leaf, as `HL7Value.text` reads).
+        func leaf(_ range: Range<Int>) -> Range<Int> {
+            var e = range.lowerBound
+            while e < range.upperBound, line[e] != d.subcomponent { e += 1 }
+            return range.lowerBound..<e
         }
         func text(_ range: Range<Int>) -> String {
             HL7Escaping.decodePlain(UnsafeBufferPointer(rebasing: line[range]), delimiters: d,
@@ -138,15 +147,15 @@ public struct HL7Header: Hashable, Sendable {
         sendingFacility = whole(4)
         receivingApplication = whole(5)
         receivingFacility = whole(6)
-        dateTime = text(component(field(7), 1))
-        messageCode = text(component(field(9), 1))
-        triggerEvent = text(component(field(9), 2))
-        messageStructure = text(component(field(9), 3))
-        controlID = text(component(field(10), 1))
-        processingID = text(component(field(11), 1))
-        version = text(component(field(12), 1))
-        acceptAcknowledgmentType = text(component(field(15), 1))
-        applicationAcknowledgmentType = text(component(field(16), 1))
-        characterSetName = text(component(field(18), 1))
+        dateTime = text(leaf(component(field(7), 1)))
+        messageCode = text(leaf(component(field(9), 1)))
+        triggerEvent = text(leaf(component(field(9), 2)))
+        messageStructure = text(leaf(component(field(9), 3)))
+        controlID = text(leaf(component(field(10), 1)))
+        processingID = text(leaf(component(field(11), 1)))
+        version = text(leaf(component(field(12), 1)))
+        acceptAcknowledgmentType = text(leaf(component(field(15), 1)))
+        applicationAcknowledgmentType = text(leaf(component(field(16), 1)))
+        characterSetName = text(leaf(component(field(18), 1)))
     }
 }

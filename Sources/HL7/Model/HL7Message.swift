@@ -50,7 +50,8 @@ public struct HL7Message: Sendable {
         guard let range = index.fieldRange(segment: s, field: 18), !range.isEmpty else { return nil }
         let d = index.delimiters(segment: s)
         var end = range.lowerBound
-        while end < range.upperBound, index.bytes[end] != d.repetition, index.bytes[end] != d.component { end += 1 }
+        while end < range.upperBound, index.bytes[end] != d.repetition, index.bytes[end] != d.component,
+              index.bytes[end] != d.subcomponent { end += 1 }
         guard end > range.lowerBound else { return nil }
         return index.bytes.withUnsafeBufferPointer { p in
             HL7CharacterSet(hl7NameBytes: UnsafeBufferPointer(rebasing: p[range.lowerBound..<end]))
