@@ -49,6 +49,14 @@ struct EscapingTests {
         #expect(pieces.first == .text("line1"))
     }
 
+    @Test func formattingCountsAreClamped() throws {
+        let v = try value("a\\.sp 999999999999\\b\\.sk 99999\\c\\.in -99999\\")
+        #expect(v.formattedText.pieces == [.text("a"), .verticalSpace(100), .text("b"), .horizontalSkip(100), .text("c"), .indent(-100)])
+        #expect(v.text.count == 1 + 100 + 1 + 100 + 1)
+        // Out of Int's range: not a number, kept literally.
+        #expect(try value("\\.sp 99999999999999999999999\\").text == "\\.sp 99999999999999999999999\\")
+    }
+
     @Test func characterSetSwitchEscapeIsStructure() throws {
         let v = try value("a\\C2842\\b")
         #expect(v.formattedText.pieces == [.text("a"), .characterSetSwitch("C2842"), .text("b")])

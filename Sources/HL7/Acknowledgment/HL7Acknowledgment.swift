@@ -149,9 +149,9 @@ public enum HL7Acknowledgment {
         field(esc(controlID))
         field(esc(header.map { $0.processingID.isEmpty ? "P" : $0.processingID } ?? "P"))
         field(esc(version))
-        if let name = header?.characterSetName, !name.isEmpty {
+        if let header, !header.rawCharacterSetName.isEmpty {
             out += [UInt8](repeating: d.field, count: 5)
-            field(esc(name))
+            field(mirrorRaw ? header.rawCharacterSetName : esc(header.characterSetName))
         }
         out.append(13)
 

@@ -59,8 +59,11 @@ public struct HL7Header: Hashable, Sendable {
         !acceptAcknowledgmentType.isEmpty || !applicationAcknowledgmentType.isEmpty
     }
 
-    /// The declared character set, if known.
-    public var characterSet: HL7CharacterSet? { HL7CharacterSet(hl7Name: characterSetName) }
+    /// The declared character set, if known (read from the raw bytes of MSH-18, as the message
+    /// itself is).
+    public var characterSet: HL7CharacterSet?
+    /// MSH-18's first leaf exactly as on the wire.
+    public var rawCharacterSetName: [UInt8]
 
     /// The version as numbers (`2.5.1` → [2, 5, 1]); empty when it is not a dotted number.
     public var versionNumbers: [Int] {
@@ -84,13 +87,16 @@ public struct HL7Header: Hashable, Sendable {
             i += 1
         }
         if elements.count < 20 { elements.append(start..<line.count) }
-        let charset = { () -> HL7CharacterSet? in
-            guard elements.count > 17 else { return nil }
+        let rawCharset = { () -> Range<Int> in
+            guard elements.count > 17 else { return line.count..<line.count }
             let r = elements[17]
             var e = r.lowerBound
             while e < r.upperBound, line[e] != d.repetition, line[e] != d.component, line[e] != d.subcomponent { e += 1 }
-            return HL7CharacterSet(hl7Name: String(decoding: UnsafeBufferPointer(rebasing: line[r.lowerBound..<e]), as: UTF8.self))
+            return r.lowerBound..<e
         }()
+        let charset = HL7CharacterSet(hl7NameBytes: UnsafeBufferPointer(rebasing: line[rawCharset]))
+        characterSet = charset
+        rawCharacterSetName = Array(line[rawCharset])
         func field(_ n: Int) -> Range<Int> {
             n - 1 < elements.count ? elements[n - 1] : line.count..<line.count
         }

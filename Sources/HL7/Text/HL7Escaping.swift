@@ -141,7 +141,8 @@ public enum HL7Escaping {
     static func formatting(_ command: Substring) -> HL7FormattedText.Piece? {
         let name = command.prefix(2)
         let argument = command.dropFirst(2).trimmingSpaces()
-        let number = argument.isEmpty ? nil : Int(argument)
+        // Counts are clamped: `\.sp 99999999\` must not become a gigabyte of line breaks.
+        let number = argument.isEmpty ? nil : Int(argument).map { min(max($0, -maxFormattingCount), maxFormattingCount) }
         guard argument.isEmpty || number != nil else { return nil }
         switch name {
         case "br" where argument.isEmpty: return .lineBreak
@@ -155,6 +156,9 @@ public enum HL7Escaping {
         default: return nil
         }
     }
+
+    /// The largest count a formatting escape (`\.sp n\`, `\.sk n\`, `\.in n\`) may carry.
+    public static let maxFormattingCount = 100
 
     /// Reads an even number of hex digits; `nil` for anything else.
     static func hexBytes(_ digits: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
