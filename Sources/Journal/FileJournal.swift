@@ -59,8 +59,10 @@ public final class FileJournal: AppendOnlyJournal {
     }
 
     /// Opens the journal over a given storage (the test seam).
-    package static func open(_ configuration: JournalConfiguration, storage: any JournalStorage, logger: Logger)
-        async throws(JournalError) -> FileJournal
+    package static func open(
+        _ configuration: JournalConfiguration, storage: any JournalStorage,
+        logger: Logger = Logger(label: "switchboard.journal", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) async throws(JournalError) -> FileJournal
     {
         let configuration = try configuration.validated()
         let thread = JournalThread(maxBatchRecords: configuration.maxBatchRecords, maxBatchBytes: configuration.maxBatchBytes)

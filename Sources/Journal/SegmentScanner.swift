@@ -82,7 +82,9 @@ package func scanSegment(
         let remaining = Int(clamping: scan.fileSize - reader.position)
         try reader.ensure(min(remaining, RecordHeader.size))
         var wanted = min(remaining, RecordHeader.size)
-        if let header = RecordHeader.load(from: reader.window, at: 0), Int(header.payloadLength) <= maxPayload {
+        if reader.window.count >= RecordHeader.size, let header = RecordHeader.load(from: reader.window, at: 0),
+            Int(header.payloadLength) <= maxPayload
+        {
             wanted = min(remaining, header.frameSize)
         }
         try reader.ensure(wanted)
