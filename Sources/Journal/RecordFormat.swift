@@ -10,9 +10,44 @@
 //   36     4    CRC-32C over bytes 0..<36 followed by the payload
 //   40     n    payload
 //
+// Batches start on a 512-byte sector boundary: each batch's write is padded with zero bytes to
+// the next boundary. A power cut can tear or trash any sector an unsynced write touched; the
+// padding guarantees an unsynced batch never shares a sector with records already acknowledged.
+// Recovery skips zero bytes from an unaligned position to the next boundary as padding.
+//
 // "synced-through" is what lets recovery tell a torn tail from real corruption: a valid record
 // whose synced-through is at or beyond a damaged record's sequence proves the damaged record had
 // been made durable, so the damage is not an interrupted write (see SegmentScanner.swift).
+
+import Glibc
+
+/// Sector geometry of segments.
+package enum SectorLayout {
+    /// Batches begin at multiples of this many bytes.
+    package static let size = 512
+
+    /// `offset` rounded up to the next sector boundary.
+    @inline(__always)
+    package static func alignUp(_ offset: Int) -> Int { (offset + size - 1) & ~(size - 1) }
+
+    /// True if every byte is zero (padding check; memcmp keeps it fast in debug builds too).
+    package static func isZero(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var rest = bytes
+        while !rest.isEmpty {
+            let n = min(rest.count, zeroSector.count)
+            let equal = zeroSector.withUnsafeBytes { memcmp(rest.baseAddress!, $0.baseAddress!, n) == 0 }
+            if !equal { return false }
+            rest = UnsafeRawBufferPointer(rebasing: rest[n...])
+        }
+        return true
+    }
+
+    private static let zeroSector = [UInt8](repeating: 0, count: size)
+
+    /// `offset` rounded up to the next sector boundary.
+    @inline(__always)
+    package static func alignUp(_ offset: Int64) -> Int64 { (offset + Int64(size) - 1) & ~Int64(size - 1) }
+}
 
 /// The fixed header in front of every record payload.
 package struct RecordHeader: Sendable, Equatable {

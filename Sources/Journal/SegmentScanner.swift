@@ -3,9 +3,10 @@
 //
 // Classification: when the frame at offset X (which should hold sequence S) is damaged, the rest
 // of the segment is searched byte by byte for a valid frame R with R.sequence > S and
-// R.syncedThrough >= S. Batches are written strictly one after another, each only after the
-// previous batch's fdatasync returned, so such an R proves S had been durable: the damage is
-// corruption. Without such an R, everything from X on belongs to the last, unacknowledged batch
+// R.syncedThrough >= S (or R.sequence == S and R.syncedThrough >= S - 1: the damage is in the
+// synced zero padding before S's batch). Batches are written strictly one after another, each
+// only after the previous batch's fdatasync returned, so such an R proves the damaged bytes had
+// been durable: the damage is corruption. Without such an R, everything from X on belongs to the last, unacknowledged batch
 // (or is garbage behind it): a torn tail. One limit follows: damage inside the final batch itself
 // cannot be told from a torn write and is treated as a torn tail (docs/journal.md).
 import SystemPackage
@@ -51,7 +52,7 @@ package struct SegmentScan: Sendable {
     package var firstSequence: UInt64
     package var records = 0
     package var lastSequence: UInt64?
-    /// End of the last valid frame: where appends continue after a torn tail is cut.
+    /// End of the last valid frame (appends continue at the next sector boundary).
     package var validEnd: Int64 = 0
     package var fileSize: Int64 = 0
     package var damage: SegmentDamage?
@@ -79,6 +80,15 @@ package func scanSegment(
     defer { reader.deallocate() }
     var expected = firstSequence
     scanning: while reader.position < scan.fileSize {
+        if reader.position % Int64(SectorLayout.size) != 0 {
+            // Zero padding after a batch runs to the next sector boundary (or the end of file).
+            let padding = Int(min(SectorLayout.alignUp(reader.position), scan.fileSize) - reader.position)
+            try reader.ensure(padding)
+            if SectorLayout.isZero(UnsafeRawBufferPointer(rebasing: reader.window.prefix(padding))) {
+                reader.advance(padding)
+                continue
+            }
+        }
         let remaining = Int(clamping: scan.fileSize - reader.position)
         try reader.ensure(min(remaining, RecordHeader.size))
         var wanted = min(remaining, RecordHeader.size)
@@ -138,7 +148,7 @@ private func classifyDamage(
         while p + RecordHeader.size <= bytes.count {
             if bytes[p] == firstMagicByte,
                 case .success(let header) = validateFrame(bytes, at: p, available: bytes.count - p, maxPayload: maxPayload),
-                header.sequence > expectedSequence, header.syncedThrough >= expectedSequence
+                provesDurable(header, expectedSequence: expectedSequence)
             {
                 evidence = ScannedRecord(
                     sequence: header.sequence, syncedThrough: header.syncedThrough,
@@ -152,6 +162,16 @@ private func classifyDamage(
     return SegmentDamage(
         segment: name, offset: offset, expectedSequence: expectedSequence, reason: reason,
         evidence: evidence, bytesAfter: fileSize - offset)
+}
+
+/// True if a valid frame found after damage proves the damaged bytes had been synced:
+/// - a later record whose synced-through reaches the damaged sequence was written after the
+///   damaged record's batch had been synced;
+/// - the damaged sequence itself found further on, written after its predecessor's batch was
+///   synced, means the damage lies in that synced batch's zero padding.
+private func provesDurable(_ header: RecordHeader, expectedSequence: UInt64) -> Bool {
+    if header.sequence > expectedSequence { return header.syncedThrough >= expectedSequence }
+    return header.sequence == expectedSequence && header.syncedThrough + 1 >= expectedSequence
 }
 
 /// A sliding read window over a file: `window` starts at file offset `position`.

@@ -47,7 +47,7 @@ final class SegmentWriter {
         self.lockFile = lockFile
         self.file = file
         self.segmentFirst = segmentFirst
-        self.offset = offset
+        self.offset = SectorLayout.alignUp(offset)
         self.nextSequence = nextSequence
         self.sealedSegments = sealedSegments
         self.snapshots = snapshots
@@ -73,13 +73,15 @@ final class SegmentWriter {
             }
             bytes += RecordHeader.size + payload.count
         }
+        let recordBytes = bytes
+        bytes = SectorLayout.alignUp(bytes)
         var target = current
         if offset > 0 && offset + Int64(bytes) > Int64(configuration.segmentSize) {
             target = try roll()
         }
         let first = nextSequence
-        encodeBatch(payloads, firstSequence: first, totalBytes: bytes)
-        try validateBatch(count: payloads.count, firstSequence: first)
+        encodeBatch(payloads, firstSequence: first, recordBytes: recordBytes, totalBytes: bytes)
+        try validateBatch(count: payloads.count, firstSequence: first, recordBytes: recordBytes)
         do {
             try target.writeAll(batchBuffer, at: offset)
         } catch {
@@ -96,7 +98,7 @@ final class SegmentWriter {
         return first
     }
 
-    private func encodeBatch(_ payloads: [[UInt8]], firstSequence: UInt64, totalBytes: Int) {
+    private func encodeBatch(_ payloads: [[UInt8]], firstSequence: UInt64, recordBytes: Int, totalBytes: Int) {
         let syncedThrough = nextSequence - 1
         let timestamp = storage.now()
         if batchBuffer.count != totalBytes {
@@ -118,12 +120,16 @@ final class SegmentWriter {
                 header.store(into: buffer, at: at)
                 at += header.frameSize
             }
+            // Zero padding to the sector boundary (the buffer is reused between batches).
+            if totalBytes > recordBytes {
+                (buffer.baseAddress! + recordBytes).initializeMemory(as: UInt8.self, repeating: 0, count: totalBytes - recordBytes)
+            }
         }
     }
 
     /// Checks the encoded batch right before writing it (TIGER_STYLE): every frame must parse,
     /// checksum and follow in sequence, exactly as recovery will read it.
-    private func validateBatch(count: Int, firstSequence: UInt64) throws(JournalError) {
+    private func validateBatch(count: Int, firstSequence: UInt64, recordBytes: Int) throws(JournalError) {
         let valid = batchBuffer.withUnsafeBytes { buffer -> Bool in
             var at = 0
             for index in 0..<count {
@@ -133,7 +139,7 @@ final class SegmentWriter {
                 else { return false }
                 at += header.frameSize
             }
-            return at == buffer.count
+            return at == recordBytes && SectorLayout.isZero(UnsafeRawBufferPointer(rebasing: buffer[recordBytes...]))
         }
         if !valid {
             throw failStop("an encoded batch failed validation before writing (memory corruption?)", offset: offset, cause: nil)

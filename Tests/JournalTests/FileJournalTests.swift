@@ -49,7 +49,7 @@ struct FileJournalTests {
         #expect(names.count >= 12)
         for name in names {
             let size = disk.contents(of: simulatedDirectory + "/" + name)!.count
-            #expect(size <= 1024 || size == RecordHeader.size + 3000, "\(name) has \(size) bytes")
+            #expect(size <= 1024 || size == SectorLayout.alignUp(RecordHeader.size + 3000), "\(name) has \(size) bytes")
         }
         let reopened = try await FileJournal.open(configuration, storage: disk.copy())
         #expect(reopened.recovery.lastSequence == 52)
@@ -225,10 +225,10 @@ struct FileJournalTests {
         await journal.close()
         let name = JournalFileName.segment(firstSequence: 1).name
         var bytes = disk.contents(of: simulatedDirectory + "/" + name)!
-        bytes[bytes.count - 3] ^= 0x01  // last record of a sealed segment
+        let lastStart = Int64(bytes.count - 512)  // each single append fills one sector
+        bytes[Int(lastStart) + 45] ^= 0x01  // last record of a sealed segment
         let damaged = disk.copy()
         damaged.setContents(of: simulatedDirectory + "/" + name, to: bytes)
-        let lastStart = Int64(bytes.count - (RecordHeader.size + 100))
         do {
             _ = try await FileJournal.open(configuration, storage: damaged)
             Issue.record("opened a journal with a corrupt sealed segment")

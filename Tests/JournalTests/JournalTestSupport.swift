@@ -64,7 +64,8 @@ func monotonicSeconds() -> Double {
 }
 
 /// Builds a 100-record journal (one append per batch, variable sizes) on a simulated disk and
-/// returns the segment image and the offset where each record starts.
+/// returns the segment image and the offset where each record starts (each batch starts on a
+/// sector boundary, so a record's zero padding counts as part of it).
 func buildReferenceJournal(records: Int = 100, seed: UInt64 = 3) async throws -> (bytes: [UInt8], starts: [Int], payloads: [[UInt8]]) {
     let disk = makeSimulatedDisk()
     let journal = try await FileJournal.open(simulatedConfiguration(), storage: disk)
@@ -75,7 +76,7 @@ func buildReferenceJournal(records: Int = 100, seed: UInt64 = 3) async throws ->
     for index in 0..<records {
         let item = payload(index, size: Int(random.next() % 300) + 1)
         starts.append(offset)
-        offset += RecordHeader.size + item.count
+        offset = SectorLayout.alignUp(offset + RecordHeader.size + item.count)
         _ = try await journal.append(item)
         payloads.append(item)
     }
