@@ -1,7 +1,7 @@
 // The one seam for file I/O (issue 4, item 6). The journal touches the file system only through
 // these two protocols, so tests can substitute storage that fails the Nth write or sync, or that
 // simulates a power cut (TESTPLAN T5, T8, T9).
-public import SystemPackage
+package import SystemPackage
 
 /// How to open a file.
 package enum StorageOpenMode: Sendable, Equatable {

@@ -30,17 +30,17 @@ public struct JournalSnapshot: Sendable, Equatable {
 }
 
 /// Why a snapshot file failed validation.
-struct SnapshotDecodeFailure: Error {
-    var reason: String
+package struct SnapshotDecodeFailure: Error {
+    package var reason: String
     init(_ reason: String) { self.reason = reason }
 }
 
-enum SnapshotFormat {
+package enum SnapshotFormat {
     static let magic: UInt64 = 0x3150_414E_534A_4253  // "SBJSNAP1" little-endian
     static let headerSize = 40
 
     /// The full file image of a snapshot.
-    static func encode(_ snapshot: JournalSnapshot) -> [UInt8] {
+    package static func encode(_ snapshot: JournalSnapshot) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: headerSize + snapshot.blob.count)
         bytes.withUnsafeMutableBytes { buffer in
             buffer.storeBytes(of: magic.littleEndian, toByteOffset: 0, as: UInt64.self)
@@ -57,7 +57,7 @@ enum SnapshotFormat {
     }
 
     /// Validates a full file image; the reason on failure.
-    static func decode(_ bytes: [UInt8], expectedSequence: UInt64) -> Result<JournalSnapshot, SnapshotDecodeFailure> {
+    package static func decode(_ bytes: [UInt8], expectedSequence: UInt64) -> Result<JournalSnapshot, SnapshotDecodeFailure> {
         bytes.withUnsafeBytes { buffer -> Result<JournalSnapshot, SnapshotDecodeFailure> in
             guard buffer.count >= headerSize else { return .failure(SnapshotDecodeFailure("file has \(buffer.count) bytes, shorter than the header")) }
             guard UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: 0, as: UInt64.self)) == magic else {

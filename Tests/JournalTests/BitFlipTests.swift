@@ -2,7 +2,7 @@
 // included) are all detected: open refuses with "corrupt record at offset X" naming the record
 // that holds the flipped bit. A CRC-32C over header and payload catches every single-bit error.
 import Testing
-@testable import Journal
+import Journal
 import SwitchboardTestSupport
 
 @Suite("T4 bit flips")

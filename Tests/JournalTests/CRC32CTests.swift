@@ -1,5 +1,5 @@
 import Testing
-@testable import Journal
+import Journal
 
 @Suite("CRC-32C")
 struct CRC32CTests {

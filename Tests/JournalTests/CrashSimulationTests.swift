@@ -7,7 +7,7 @@
 // CI runs 10,000 seeds. SWITCHBOARD_SOAK=1 runs 1,000,000; SWITCHBOARD_T5_SEED=N replays one.
 import Glibc
 import Testing
-@testable import Journal
+import Journal
 import SwitchboardTestSupport
 
 @Suite("T5 power-cut simulation")

@@ -2,7 +2,7 @@
 // is not acknowledged, no later append is acknowledged, and nothing is synced again. After a
 // restart every acknowledged record is there exactly once.
 import Testing
-@testable import Journal
+import Journal
 import SwitchboardTestSupport
 import SystemPackage
 

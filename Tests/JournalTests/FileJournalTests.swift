@@ -1,6 +1,6 @@
 import Glibc
 import Testing
-@testable import Journal
+import Journal
 import SwitchboardTestSupport
 import SystemPackage
 

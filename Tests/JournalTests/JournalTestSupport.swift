@@ -1,7 +1,7 @@
 // Helpers shared by the journal tests: temporary directories, journals over simulated disks,
 // deterministic payloads and the one-JSON-line figures every T-test prints.
 import Glibc
-@testable import Journal
+import Journal
 import SwitchboardTestSupport
 
 /// The journal directory used on simulated disks.

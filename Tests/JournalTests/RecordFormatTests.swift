@@ -1,5 +1,5 @@
 import Testing
-@testable import Journal
+import Journal
 
 @Suite("Record framing and file names")
 struct RecordFormatTests {

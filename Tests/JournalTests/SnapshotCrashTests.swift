@@ -4,7 +4,7 @@
 // every acknowledged record, and no acknowledged record may be lost.
 import Synchronization
 import Testing
-@testable import Journal
+import Journal
 import SwitchboardTestSupport
 
 @Suite("T9 snapshot crash points")

@@ -1,7 +1,7 @@
 // TESTPLAN T3: a torn tail at every byte offset of the last record, and 1–4096 trailing zero or
 // random bytes, is cut back to the end of record 99; the journal then appends and reopens clean.
 import Testing
-@testable import Journal
+import Journal
 import SwitchboardTestSupport
 
 @Suite("T3 torn tail")
