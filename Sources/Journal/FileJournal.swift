@@ -149,6 +149,11 @@ public final class FileJournal: AppendOnlyJournal {
 
     public var lastDurableSequence: UInt64 { counters.durableThrough.load(ordering: .acquiring) }
 
+    /// Batches written so far and the records in them (group-commit effectiveness).
+    public var batchStatistics: (batches: Int, records: Int) {
+        (counters.batches.load(ordering: .relaxed), counters.records.load(ordering: .relaxed))
+    }
+
     /// True once a write or sync failed (the journal then refuses all work).
     public var isFailStopped: Bool { counters.failed.load(ordering: .acquiring) }
 

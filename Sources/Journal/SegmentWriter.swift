@@ -10,6 +10,10 @@ final class JournalCounters: Sendable {
     let durableThrough = Atomic<UInt64>(0)
     /// True once the journal has fail-stopped.
     let failed = Atomic<Bool>(false)
+    /// Batches written (each one write and one fdatasync).
+    let batches = Atomic<Int>(0)
+    /// Records written in those batches.
+    let records = Atomic<Int>(0)
 }
 
 final class SegmentWriter {
@@ -32,7 +36,12 @@ final class SegmentWriter {
     private(set) var snapshots: [UInt64]
     /// Set once a write or sync failed: from then on nothing is reported durable.
     private(set) var failure: JournalError?
-    private var batchBuffer: [UInt8] = []
+    /// Reused encoding buffer; grows to the largest batch seen.
+    private var scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+    private var batchBytes = 0
+    private var batchBuffer: UnsafeMutableRawBufferPointer { UnsafeMutableRawBufferPointer(rebasing: scratch[0..<batchBytes]) }
+
+    deinit { scratch.deallocate() }
 
     init(
         storage: any JournalStorage, configuration: JournalConfiguration, logger: Logger,
@@ -83,7 +92,7 @@ final class SegmentWriter {
         encodeBatch(payloads, firstSequence: first, recordBytes: recordBytes, totalBytes: bytes)
         try validateBatch(count: payloads.count, firstSequence: first, recordBytes: recordBytes)
         do {
-            try target.writeAll(batchBuffer, at: offset)
+            try target.write(UnsafeRawBufferPointer(batchBuffer), at: offset)
         } catch {
             try recoverFromFailedWrite(error)
         }
@@ -94,6 +103,8 @@ final class SegmentWriter {
         }
         offset += Int64(bytes)
         nextSequence += UInt64(payloads.count)
+        counters.batches.add(1, ordering: .relaxed)
+        counters.records.add(payloads.count, ordering: .relaxed)
         counters.durableThrough.store(nextSequence - 1, ordering: .releasing)
         return first
     }
@@ -101,10 +112,13 @@ final class SegmentWriter {
     private func encodeBatch(_ payloads: [[UInt8]], firstSequence: UInt64, recordBytes: Int, totalBytes: Int) {
         let syncedThrough = nextSequence - 1
         let timestamp = storage.now()
-        if batchBuffer.count != totalBytes {
-            batchBuffer = [UInt8](repeating: 0, count: totalBytes)
+        if scratch.count < totalBytes {
+            scratch.deallocate()
+            scratch = .allocate(byteCount: max(totalBytes, scratch.count * 2), alignment: 16)
         }
-        batchBuffer.withUnsafeMutableBytes { buffer in
+        batchBytes = totalBytes
+        do {
+            let buffer = batchBuffer
             var at = 0
             for (index, payload) in payloads.enumerated() {
                 var header = RecordHeader(
@@ -130,7 +144,7 @@ final class SegmentWriter {
     /// Checks the encoded batch right before writing it (TIGER_STYLE): every frame must parse,
     /// checksum and follow in sequence, exactly as recovery will read it.
     private func validateBatch(count: Int, firstSequence: UInt64, recordBytes: Int) throws(JournalError) {
-        let valid = batchBuffer.withUnsafeBytes { buffer -> Bool in
+        let valid = { (buffer: UnsafeRawBufferPointer) -> Bool in
             var at = 0
             for index in 0..<count {
                 guard case .success(let header) = validateFrame(
@@ -140,7 +154,7 @@ final class SegmentWriter {
                 at += header.frameSize
             }
             return at == recordBytes && SectorLayout.isZero(UnsafeRawBufferPointer(rebasing: buffer[recordBytes...]))
-        }
+        }(UnsafeRawBufferPointer(batchBuffer))
         if !valid {
             throw failStop("an encoded batch failed validation before writing (memory corruption?)", offset: offset, cause: nil)
         }
