@@ -18,9 +18,14 @@ enum JournalJob: Sendable {
 final class JournalThread: Sendable {
     private struct Queue: ~Copyable {
         var jobs: [JournalJob] = []
+        /// Records in the queued append jobs.
+        var records = 0
         var sleeping = false
         var stopping = false
     }
+
+    /// How long the thread may wait for a batch to fill up to the size of the previous one.
+    private static let gatherWindowNanoseconds: Int64 = 100_000
 
     private let queue = Mutex(Queue())
     private nonisolated(unsafe) let wakeup: UnsafeMutablePointer<sem_t>
@@ -57,6 +62,7 @@ final class JournalThread: Sendable {
         let (accepted, wake) = queue.withLock { queue -> (Bool, Bool) in
             if queue.stopping { return (false, false) }
             queue.jobs.append(job)
+            if case .append(let payloads, _) = job { queue.records += payloads.count }
             let wake = queue.sleeping
             queue.sleeping = false
             return (true, wake)
@@ -77,21 +83,39 @@ final class JournalThread: Sendable {
     }
 
     /// Blocks until there are jobs; nil when stopping with nothing left.
-    private func takeJobs() -> [JournalJob]? {
+    ///
+    /// Group-commit gathering: when appends are queued but fewer records than `want` (the size
+    /// of the previous batch), the thread yields the CPU for up to 100 µs so that the appenders
+    /// it just resumed can queue their next records and share the next fdatasync. A single
+    /// appender has `want` 1 and never waits; when load drops, one short wait resets `want`.
+    private func takeJobs(want: Int) -> [JournalJob]? {
+        enum Step { case take([JournalJob]), sleep, gather, finish }
+        var gatherStart: Int64?
         while true {
-            let taken = queue.withLock { queue -> [JournalJob]?? in
+            let step = queue.withLock { queue -> Step in
                 if !queue.jobs.isEmpty {
+                    let hasAppends = queue.records > 0
+                    let patient = gatherStart.map { monotonicNanoseconds() - $0 < Self.gatherWindowNanoseconds } ?? true
+                    if hasAppends && queue.records < want && patient && !queue.stopping { return .gather }
                     let jobs = queue.jobs
                     queue.jobs = []
                     queue.jobs.reserveCapacity(jobs.count)
-                    return .some(jobs)
+                    queue.records = 0
+                    return .take(jobs)
                 }
-                if queue.stopping { return .some(nil) }
+                if queue.stopping { return .finish }
                 queue.sleeping = true
-                return nil
+                return .sleep
             }
-            if let taken { return taken }
-            while sem_wait(wakeup) != 0 {}  // EINTR: wait again
+            switch step {
+            case .take(let jobs): return jobs
+            case .finish: return nil
+            case .gather:
+                if gatherStart == nil { gatherStart = monotonicNanoseconds() }
+                sched_yield()
+            case .sleep:
+                while sem_wait(wakeup) != 0 {}  // EINTR: wait again
+            }
         }
     }
 
@@ -99,7 +123,8 @@ final class JournalThread: Sendable {
         var writer: SegmentWriter?
         var payloads: [[UInt8]] = []
         var waiting: [(CheckedContinuation<Result<UInt64, JournalError>, Never>, Int)] = []
-        while let jobs = takeJobs() {
+        var lastBatch = 1
+        while let jobs = takeJobs(want: lastBatch) {
             var index = 0
             while index < jobs.count {
                 switch jobs[index] {
@@ -121,6 +146,7 @@ final class JournalThread: Sendable {
                         bytes += moreBytes
                         index += 1
                     }
+                    lastBatch = min(payloads.count, maxBatchRecords)
                     let result: Result<UInt64, JournalError>
                     if let writer {
                         result = Result { () throws(JournalError) in try writer.append(payloads) }
@@ -137,6 +163,12 @@ final class JournalThread: Sendable {
         }
         writer?.close()
     }
+}
+
+private func monotonicNanoseconds() -> Int64 {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
 }
 
 private final class ThreadEntry {

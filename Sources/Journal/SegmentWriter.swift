@@ -306,19 +306,10 @@ final class SegmentWriter {
     /// disk is durable.
     func records(from sequence: UInt64, limit: Int) throws(JournalError) -> [JournalRecord] {
         if let failure { throw failure }
-        var result: [JournalRecord] = []
-        guard limit > 0, sequence < nextSequence else { return result }
-        let walk = try walkJournal(
-            storage: storage, directory: directory,
-            options: WalkOptions(startAtSnapshot: false, maxPayload: configuration.maxRecordSize, startSequence: sequence)
-        ) { _, record, payload in
-            if record.sequence >= sequence {
-                result.append(JournalRecord(sequence: record.sequence, timestamp: record.timestamp, payload: Array(payload)))
-            }
-            return result.count < limit
-        }
-        if let problem = walk.problem { throw problem }
-        return result
+        guard limit > 0, sequence < nextSequence else { return [] }
+        return try JournalMaintenance.records(
+            storage: storage, directory: directory, from: sequence, limit: limit,
+            maxRecordSize: configuration.maxRecordSize)
     }
 
     /// Closes the files and releases the lock. Appends made before were already synced.
