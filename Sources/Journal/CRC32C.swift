@@ -1,8 +1,8 @@
 // CRC-32C (Castagnoli): the checksum over every record and snapshot (DESIGN §4).
 
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), as used by iSCSI (RFC 3720 §12.1),
-/// ext4 metadata and SCTP. Software slicing-by-8: eight 256-entry tables let the loop consume
-/// eight bytes per step instead of one.
+/// ext4 metadata and SCTP. Software slicing-by-16: sixteen 256-entry tables let the loop consume
+/// sixteen bytes per step instead of one (slicing-by-8 for the rest, then bytewise).
 ///
 /// A CRC-32C detects every single-bit error and every burst up to 32 bits, which is what lets
 /// recovery promise that a flipped bit is never accepted silently (TESTPLAN T4).
@@ -51,16 +51,23 @@ public struct CRC32C: Sendable, Equatable {
             var crc = start
             var p = base
             var remaining = bytes.count
-            while remaining >= 8 {
+            @inline(__always) func lookup(_ table: Int, _ word: UInt64, _ shift: UInt64) -> UInt32 {
+                t[table &* 256 &+ Int(truncatingIfNeeded: (word &>> shift) & 0xFF)]
+            }
+            while remaining >= 16 {
+                let low = p.loadUnaligned(as: UInt64.self).littleEndian ^ UInt64(crc)
+                let high = (p + 8).loadUnaligned(as: UInt64.self).littleEndian
+                crc = lookup(15, low, 0) ^ lookup(14, low, 8) ^ lookup(13, low, 16) ^ lookup(12, low, 24)
+                    ^ lookup(11, low, 32) ^ lookup(10, low, 40) ^ lookup(9, low, 48) ^ lookup(8, low, 56)
+                    ^ lookup(7, high, 0) ^ lookup(6, high, 8) ^ lookup(5, high, 16) ^ lookup(4, high, 24)
+                    ^ lookup(3, high, 32) ^ lookup(2, high, 40) ^ lookup(1, high, 48) ^ lookup(0, high, 56)
+                p += 16
+                remaining &-= 16
+            }
+            if remaining >= 8 {
                 let word = p.loadUnaligned(as: UInt64.self).littleEndian ^ UInt64(crc)
-                crc = t[7 &* 256 &+ Int(truncatingIfNeeded: word & 0xFF)]
-                    ^ t[6 &* 256 &+ Int(truncatingIfNeeded: (word &>> 8) & 0xFF)]
-                    ^ t[5 &* 256 &+ Int(truncatingIfNeeded: (word &>> 16) & 0xFF)]
-                    ^ t[4 &* 256 &+ Int(truncatingIfNeeded: (word &>> 24) & 0xFF)]
-                    ^ t[3 &* 256 &+ Int(truncatingIfNeeded: (word &>> 32) & 0xFF)]
-                    ^ t[2 &* 256 &+ Int(truncatingIfNeeded: (word &>> 40) & 0xFF)]
-                    ^ t[1 &* 256 &+ Int(truncatingIfNeeded: (word &>> 48) & 0xFF)]
-                    ^ t[Int(truncatingIfNeeded: word &>> 56)]
+                crc = lookup(7, word, 0) ^ lookup(6, word, 8) ^ lookup(5, word, 16) ^ lookup(4, word, 24)
+                    ^ lookup(3, word, 32) ^ lookup(2, word, 40) ^ lookup(1, word, 48) ^ lookup(0, word, 56)
                 p += 8
                 remaining &-= 8
             }
@@ -75,17 +82,17 @@ public struct CRC32C: Sendable, Equatable {
     }
 }
 
-/// Eight tables of 256 entries, flattened: table k maps a byte to its CRC contribution when it
-/// sits k bytes before the end of an 8-byte word.
+/// Sixteen tables of 256 entries, flattened: table k maps a byte to its CRC contribution when it
+/// sits k bytes before the end of the block being consumed.
 private let crc32cTables: [UInt32] = {
     let polynomial: UInt32 = 0x82F6_3B78
-    var tables = [UInt32](repeating: 0, count: 8 * 256)
+    var tables = [UInt32](repeating: 0, count: 16 * 256)
     for byte in 0..<256 {
         var crc = UInt32(byte)
         for _ in 0..<8 { crc = (crc & 1) != 0 ? (crc >> 1) ^ polynomial : crc >> 1 }
         tables[byte] = crc
     }
-    for k in 1..<8 {
+    for k in 1..<16 {
         for byte in 0..<256 {
             let previous = tables[(k - 1) * 256 + byte]
             tables[k * 256 + byte] = (previous >> 8) ^ tables[Int(previous & 0xFF)]
