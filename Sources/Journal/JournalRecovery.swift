@@ -103,11 +103,19 @@ enum JournalRecovery {
         return (writer, report)
     }
 
-    /// Creates the directory (0700) if needed and checks that it is private.
+    private static func parentDirectory(of path: String) -> String {
+        let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
+    }
+
+    /// Creates the directory (0700) if needed, fsyncs its parent and checks that it is private.
     static func prepareDirectory(storage: any JournalStorage, configuration: JournalConfiguration) throws(JournalError) {
         let directory = configuration.directory
         do {
             try storage.createDirectory(directory)
+            // Make the journal directory's own entry durable, so a new journal cannot vanish.
+            try storage.syncDirectory(parentDirectory(of: directory))
             let status = try storage.status(of: directory)
             if configuration.requirePrivateDirectory && status.permissions & 0o077 != 0 {
                 throw JournalError(

@@ -19,7 +19,7 @@ struct FailStopTests {
             Case(name: "fdatasync EIO once at the 500th sync", rule: FaultRule(.sync, nth: 500, errno: .ioError, pathContains: "segment-")),
             Case(name: "fdatasync EIO from the 20th sync on", rule: FaultRule(.sync, nth: 20, errno: .ioError, persistent: true, pathContains: "segment-")),
             Case(name: "write EIO once at the 300th write", rule: FaultRule(.write, nth: 300, errno: .ioError, pathContains: "segment-")),
-            Case(name: "directory fsync EIO at a segment roll", rule: FaultRule(.syncDirectory, nth: 2, errno: .ioError), segmentSize: 4096),
+            Case(name: "directory fsync EIO at a segment roll", rule: FaultRule(.syncDirectory, nth: 2, errno: .ioError, pathContains: "/journal"), segmentSize: 4096),
         ]
         var ackedAfterError = 0, syncsAfterError = 0, lost = 0, doubled = 0, stopped = 0
         var failures: [String] = []
