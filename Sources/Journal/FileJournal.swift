@@ -115,6 +115,9 @@ public final class FileJournal: AppendOnlyJournal {
         return try result.get()
     }
 
+    /// Up to `limit` durable records from `sequence` on. Runs on the I/O thread between batches,
+    /// so a large read delays appends: page through big ranges with a modest `limit`, or use
+    /// ``JournalMaintenance/records(directory:from:limit:maxRecordSize:)`` from another thread.
     public func records(from sequence: UInt64, limit: Int = .max) async throws(JournalError) -> [JournalRecord] {
         try await perform { (writer: inout SegmentWriter?) throws(JournalError) -> [JournalRecord] in
             try writer.unwrapped().records(from: sequence, limit: limit)
