@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "HL7", targets: ["HL7"]),
         .library(name: "Journal", targets: ["Journal"]),
         .executable(name: "switchboard", targets: ["switchboard"]),
+        // Fixtures and fault-injecting I/O for tests and the Benchmarks package.
+        .library(name: "SwitchboardTestSupport", targets: ["SwitchboardTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

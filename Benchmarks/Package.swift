@@ -13,9 +13,11 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "hl7-bench",
-            dependencies: [.product(name: "HL7", package: "Switchboard")],
-            path: "Sources/HL7Bench",
-            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+            dependencies: [
+                .product(name: "HL7", package: "Switchboard"),
+                .product(name: "SwitchboardTestSupport", package: "Switchboard"),
+            ],
+            path: "Sources/HL7Bench"
         ),
         .executableTarget(
             name: "journal-bench",

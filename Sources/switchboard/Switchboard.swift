@@ -13,4 +13,24 @@ struct Switchboard: AsyncParsableCommand {
             """,
         subcommands: Switchboard.allSubcommands
     )
+
+    /// Runs the command, mapping ArgumentParser's usage errors (64) to exit code 2 (DESIGN §7).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                var stderr = StandardError()
+                print(fullMessage(for: error), to: &stderr)
+                exit(withError: ExitCode.badInput)
+            }
+            exit(withError: error)
+        }
+    }
 }
