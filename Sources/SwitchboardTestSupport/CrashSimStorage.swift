@@ -85,7 +85,7 @@ package final class CrashSimStorage: JournalStorage {
 
     /// The disk a reboot would find after a crash now; this storage is left as it is.
     package func imageAfterCrash(seed: UInt64) -> CrashSimStorage {
-        var random = SeededRandom(seed: seed)
+        var random = SeededGenerator(seed: seed)
         let old = state.withLock { $0 }
         var fresh = State()
         fresh.clock = old.clock + 1_000_000_000
@@ -130,7 +130,7 @@ package final class CrashSimStorage: JournalStorage {
         return CrashSimStorage(state: fresh)
     }
 
-    private static func resolve(durable: [UInt8], current: [UInt8], random: inout SeededRandom) -> [UInt8] {
+    private static func resolve(durable: [UInt8], current: [UInt8], random: inout SeededGenerator) -> [UInt8] {
         if durable == current { return current }
         let length = random.next() % 2 == 0 ? durable.count : current.count
         var result = [UInt8](repeating: 0, count: length)

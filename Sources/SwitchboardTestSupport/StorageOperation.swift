@@ -31,20 +31,7 @@ package struct StorageOperation: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// A small, fast, seedable generator (SplitMix64) so every failing case replays from its seed.
-package struct SeededRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    package init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-
-    package mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SeededGenerator {
     /// `count` random bytes.
     package mutating func bytes(_ count: Int) -> [UInt8] {
         var result = [UInt8]()

@@ -38,18 +38,17 @@ struct JournalDumpCommand: ParsableCommand {
                            crcOK: true, time: record.timestamp, reason: nil))
             }
         } catch {
-            printError("switchboard journal dump: \(error)")
-            throw ExitCode(error.code == .notFound ? 2 : 1)
+            throw CLIError(journal: error, directory: directory).report()
         }
         if let problem = walk.problem {
             print(line(seq: nil, segment: problem.location?.file ?? "", offset: problem.location?.offset ?? 0,
                        length: nil, crcOK: false, time: nil, reason: problem.message))
-            throw ExitCode(1)
+            throw ExitCode.workFailed
         }
         if let torn = walk.tornTail {
             print(line(seq: torn.expectedSequence, segment: torn.segment, offset: torn.offset, length: nil,
                        crcOK: false, time: nil, reason: "torn tail: \(torn.reason)"))
-            throw ExitCode(1)
+            throw ExitCode.workFailed
         }
     }
 

@@ -28,8 +28,7 @@ struct JournalRepairCommand: ParsableCommand {
                 print("journal \(directory) has no damaged tail; nothing to repair")
             }
         } catch {
-            printError("switchboard journal repair: \(error)")
-            throw ExitCode(error.code == .notFound ? 2 : 1)
+            throw CLIError(journal: error, directory: directory).report()
         }
     }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Glibc
 import Journal
 
 /// `switchboard journal verify --state DIR`: checks every record of every segment.
@@ -22,8 +21,7 @@ struct JournalVerifyCommand: ParsableCommand {
         do {
             walk = try JournalMaintenance.verify(directory: directory)
         } catch {
-            printError("switchboard journal verify: \(error)")
-            throw ExitCode(error.code == .notFound ? 2 : 1)
+            throw CLIError(journal: error, directory: directory).report()
         }
         let first = walk.segments.first?.firstSequence ?? 0
         let last = walk.nextSequence - 1
@@ -39,28 +37,34 @@ struct JournalVerifyCommand: ParsableCommand {
             print("  skipped snapshot \(skipped.file): \(skipped.reason)")
         }
         if let problem = walk.problem {
-            printError("problem: \(problem.message)")
-            printError("the journal will not open; repair cannot fix damage before the tail: restore the segment from a backup")
-            throw ExitCode(1)
+            throw CLIError(
+                journal: problem, directory: directory,
+                hint: "the journal will not open; repair cannot cut damage before the tail: restore that segment from a backup"
+            ).report()
         }
         if let torn = walk.tornTail {
-            printError("problem: torn tail in segment \(torn.segment) at offset \(torn.offset) (\(torn.bytesAfter) bytes): \(torn.reason)")
-            printError("the next start (or `switchboard journal repair --state \(options.state)`) cuts these bytes off")
-            throw ExitCode(1)
+            throw CLIError(
+                file: joinedPath(directory, torn.segment), offset: Int(torn.offset),
+                "torn tail of \(torn.bytesAfter) bytes: \(torn.reason); the next start (or `switchboard journal repair --state \(options.state)`) cuts it off",
+                exitCode: .workFailed
+            ).report()
         }
         print("  ok")
     }
 }
 
-/// Writes a line to standard error.
-func printError(_ text: String) {
-    var standardError = StandardErrorStream()
-    print(text, to: &standardError)
+extension CLIError {
+    /// A journal error as a CLI error: `FILE:OFFSET: message`, exit 2 when there is no journal,
+    /// 1 otherwise.
+    init(journal error: JournalError, directory: String, hint: String? = nil) {
+        let file = error.location.map { joinedPath(directory, $0.file) }
+        let message = error.message + (hint.map { "; \($0)" } ?? "")
+        self.init(file: file, offset: error.location?.offset.map { Int($0) }, message,
+                  exitCode: error.code == .notFound ? .badInput : .workFailed)
+    }
 }
 
-struct StandardErrorStream: TextOutputStream {
-    mutating func write(_ string: String) {
-        let bytes = Array(string.utf8)
-        _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
-    }
+/// `directory/name`.
+func joinedPath(_ directory: String, _ name: String) -> String {
+    directory.hasSuffix("/") ? directory + name : directory + "/" + name
 }

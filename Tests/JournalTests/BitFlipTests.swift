@@ -11,7 +11,7 @@ struct BitFlipTests {
         let seed: UInt64 = 4
         let reference = try await buildReferenceJournal(records: 100, seed: seed)
         let lastStart = reference.starts[99]
-        var random = SeededRandom(seed: seed)
+        var random = SeededGenerator(seed: seed)
         var detected = 0, silentAccept = 0, misframed = 0, headerFlips = 0, paddingFlips = 0
         var failures: [String] = []
         let name = JournalFileName.segment(firstSequence: 1).name

@@ -81,7 +81,7 @@ private struct SeedOutcome {
 }
 
 private func runSeed(_ seed: UInt64) async -> SeedOutcome {
-    var random = SeededRandom(seed: seed)
+    var random = SeededGenerator(seed: seed)
     let disk = makeSimulatedDisk()
     let crashAt = Int(random.next() % 90)
     disk.crash { _, index in index >= crashAt }

@@ -36,7 +36,7 @@ func removeTree(_ path: String) {
 
 /// A deterministic payload for record `index`, `size` bytes long.
 func payload(_ index: Int, size: Int) -> [UInt8] {
-    var random = SeededRandom(seed: UInt64(index) &* 7919 &+ UInt64(size))
+    var random = SeededGenerator(seed: UInt64(index) &* 7919 &+ UInt64(size))
     return random.bytes(size)
 }
 
@@ -69,7 +69,7 @@ func monotonicSeconds() -> Double {
 func buildReferenceJournal(records: Int = 100, seed: UInt64 = 3) async throws -> (bytes: [UInt8], starts: [Int], payloads: [[UInt8]]) {
     let disk = makeSimulatedDisk()
     let journal = try await FileJournal.open(simulatedConfiguration(), storage: disk)
-    var random = SeededRandom(seed: seed)
+    var random = SeededGenerator(seed: seed)
     var payloads: [[UInt8]] = []
     var starts: [Int] = []
     var offset = 0

@@ -16,7 +16,7 @@ struct SnapshotCrashTests {
             for run in 0..<20 {
                 runs += 1
                 let seed = UInt64(run) &* 31 &+ UInt64(step.rawValue.count)
-                var random = SeededRandom(seed: seed)
+                var random = SeededGenerator(seed: seed)
                 let disk = makeSimulatedDisk()
                 let configuration = simulatedConfiguration {
                     $0.segmentSize = 1024

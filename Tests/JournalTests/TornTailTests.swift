@@ -40,7 +40,7 @@ struct TornTailTests {
             offsetsTested += 1
             await check(Array(reference.bytes[..<cut]), label: "cut at \(cut)")
         }
-        var random = SeededRandom(seed: seed)
+        var random = SeededGenerator(seed: seed)
         let prefix = Array(reference.bytes[..<end99])
         for count in 1...4096 {
             zeroCases += 1
