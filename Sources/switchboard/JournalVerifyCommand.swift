@@ -44,7 +44,7 @@ struct JournalVerifyCommand: ParsableCommand {
         }
         if let torn = walk.tornTail {
             throw CLIError(
-                file: joinedPath(directory, torn.segment), offset: Int(torn.offset),
+                file: joinPath(directory, torn.segment), offset: Int(torn.offset),
                 "torn tail of \(torn.bytesAfter) bytes: \(torn.reason); the next start (or `switchboard journal repair --state \(options.state)`) cuts it off",
                 exitCode: .workFailed
             ).report()
@@ -57,14 +57,9 @@ extension CLIError {
     /// A journal error as a CLI error: `FILE:OFFSET: message`, exit 2 when there is no journal,
     /// 1 otherwise.
     init(journal error: JournalError, directory: String, hint: String? = nil) {
-        let file = error.location.map { joinedPath(directory, $0.file) }
+        let file = error.location.map { joinPath(directory, $0.file) }
         let message = error.message + (hint.map { "; \($0)" } ?? "")
         self.init(file: file, offset: error.location?.offset.map { Int($0) }, message,
                   exitCode: error.code == .notFound ? .badInput : .workFailed)
     }
-}
-
-/// `directory/name`.
-func joinedPath(_ directory: String, _ name: String) -> String {
-    directory.hasSuffix("/") ? directory + name : directory + "/" + name
 }
