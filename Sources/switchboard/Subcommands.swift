@@ -5,5 +5,6 @@ extension Switchboard {
     static let allSubcommands: [any ParsableCommand.Type] = [
         InspectCommand.self,
         ConvertCommand.self,
+        JournalCommand.self,
     ]
 }

@@ -1,0 +1,197 @@
+// The public face of the file journal: async appends that return once durable.
+public import Logging
+import Synchronization
+
+/// A journal of opaque records: the contract the caseload store depends on. ``FileJournal``
+/// implements it over local files; a PostgreSQL-backed one can follow (DESIGN §11), so nothing
+/// here mentions files.
+public protocol AppendOnlyJournal: Sendable {
+    /// Appends one record and returns its sequence once it is durable.
+    func append(_ payload: [UInt8]) async throws(JournalError) -> UInt64
+    /// Appends records in order in one durable write; returns their sequences.
+    func append(contentsOf payloads: [[UInt8]]) async throws(JournalError) -> ClosedRange<UInt64>
+    /// Up to `limit` durable records from `sequence` on, in order.
+    func records(from sequence: UInt64, limit: Int) async throws(JournalError) -> [JournalRecord]
+    /// Stores `blob` as the state after every record up to `sequence`.
+    func storeSnapshot(_ blob: [UInt8], through sequence: UInt64) async throws(JournalError)
+    /// The newest valid snapshot, if any.
+    func latestSnapshot() async throws(JournalError) -> JournalSnapshot?
+    /// The highest sequence known durable.
+    var lastDurableSequence: UInt64 { get }
+    /// Finishes pending work and releases the journal.
+    func close() async
+}
+
+/// A segmented, append-only, checksummed journal in one directory, with group commit.
+///
+/// ```swift
+/// let journal = try await FileJournal.open(JournalConfiguration(stateDirectory: "/var/lib/switchboard"))
+/// let seq = try await journal.append(bytes)   // returns after write + fdatasync
+/// ```
+///
+/// All blocking I/O happens on one dedicated thread. Concurrent appends are written together
+/// with one `write` and one `fdatasync`. After any write or sync error the journal fail-stops:
+/// every later call throws ``JournalError/Code/failStopped``.
+public final class FileJournal: AppendOnlyJournal {
+    /// The configuration it was opened with.
+    public let configuration: JournalConfiguration
+    /// What recovery found and did at open.
+    public let recovery: RecoveryReport
+    private let thread: JournalThread
+    private let counters: JournalCounters
+
+    private init(configuration: JournalConfiguration, recovery: RecoveryReport, thread: JournalThread, counters: JournalCounters) {
+        self.configuration = configuration
+        self.recovery = recovery
+        self.thread = thread
+        self.counters = counters
+    }
+
+    deinit { thread.stop() }
+
+    /// Opens (or creates) the journal described by `configuration`, recovering it: a torn tail
+    /// of the last segment is cut off and reported in ``recovery``; corruption anywhere else
+    /// throws ``JournalError/Code/corrupt`` naming the segment and offset.
+    public static func open(_ configuration: JournalConfiguration, logger: Logger = Logger(label: "switchboard.journal"))
+        async throws(JournalError) -> FileJournal
+    {
+        try await open(configuration, storage: SystemStorage(), logger: logger)
+    }
+
+    /// Opens the journal over a given storage (the test seam).
+    package static func open(
+        _ configuration: JournalConfiguration, storage: any JournalStorage,
+        logger: Logger = Logger(label: "switchboard.journal", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) async throws(JournalError) -> FileJournal
+    {
+        let configuration = try configuration.validated()
+        let thread = JournalThread(maxBatchRecords: configuration.maxBatchRecords, maxBatchBytes: configuration.maxBatchBytes)
+        thread.start()
+        let counters = JournalCounters()
+        let report = try await perform(on: thread) { (writer: inout SegmentWriter?) throws(JournalError) -> RecoveryReport in
+            let (opened, report) = try JournalRecovery.open(
+                storage: storage, configuration: configuration, logger: logger, counters: counters)
+            writer = opened
+            return report
+        }.mapError { error in
+            thread.stop()
+            return error
+        }.get()
+        logger.info(
+            "journal opened",
+            metadata: [
+                "journal.seq": "\(report.lastSequence)", "journal.records_scanned": "\(report.recordsScanned)",
+                "journal.snapshot_seq": "\(report.snapshotSequence)",
+            ])
+        return FileJournal(configuration: configuration, recovery: report, thread: thread, counters: counters)
+    }
+
+    public func append(_ payload: [UInt8]) async throws(JournalError) -> UInt64 {
+        try await submitAppend([payload])
+    }
+
+    /// Appends records in order in one batch (one write, one fdatasync). After a crash before
+    /// this returns, a prefix of them may survive recovery.
+    public func append(contentsOf payloads: [[UInt8]]) async throws(JournalError) -> ClosedRange<UInt64> {
+        guard !payloads.isEmpty else {
+            throw JournalError(code: .invalidArgument, message: "append(contentsOf:) needs at least one record")
+        }
+        let first = try await submitAppend(payloads)
+        return first...(first + UInt64(payloads.count) - 1)
+    }
+
+    private func submitAppend(_ payloads: [[UInt8]]) async throws(JournalError) -> UInt64 {
+        if counters.failed.load(ordering: .acquiring) {
+            // Fast path: no queueing once fail-stopped. The writer throws the detailed error.
+            return try await perform { (writer: inout SegmentWriter?) throws(JournalError) -> UInt64 in
+                try writer.unwrapped().append([])
+            }.get()
+        }
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<UInt64, JournalError>, Never>) in
+            if !thread.submit(.append(payloads, continuation)) {
+                continuation.resume(returning: .failure(JournalError(code: .closed, message: "the journal is closed")))
+            }
+        }
+        return try result.get()
+    }
+
+    /// Up to `limit` durable records from `sequence` on. Runs on the I/O thread between batches,
+    /// so a large read delays appends: page through big ranges with a modest `limit`, or use
+    /// ``JournalMaintenance/records(directory:from:limit:maxRecordSize:)`` from another thread.
+    public func records(from sequence: UInt64, limit: Int = .max) async throws(JournalError) -> [JournalRecord] {
+        try await perform { (writer: inout SegmentWriter?) throws(JournalError) -> [JournalRecord] in
+            try writer.unwrapped().records(from: sequence, limit: limit)
+        }.get()
+    }
+
+    /// Stores a snapshot: temporary file, fdatasync, rename, directory fsync. Then keeps the
+    /// newest ``JournalConfiguration/snapshotsKept`` snapshots and applies segment retention.
+    public func storeSnapshot(_ blob: [UInt8], through sequence: UInt64) async throws(JournalError) {
+        try await perform { (writer: inout SegmentWriter?) throws(JournalError) in
+            try writer.unwrapped().storeSnapshot(blob, through: sequence)
+        }.get()
+    }
+
+    public func latestSnapshot() async throws(JournalError) -> JournalSnapshot? {
+        try await perform { (writer: inout SegmentWriter?) throws(JournalError) -> JournalSnapshot? in
+            let writer = try writer.unwrapped()
+            return try loadNewestSnapshot(
+                storage: writer.storage, directory: writer.configuration.directory, candidates: writer.snapshots
+            ).0
+        }.get()
+    }
+
+    /// Removes segments wholly covered by the newest snapshot once older than the archive
+    /// retention; returns the removed file names.
+    @discardableResult
+    public func applyRetention() async throws(JournalError) -> [String] {
+        try await perform { (writer: inout SegmentWriter?) throws(JournalError) -> [String] in
+            try writer.unwrapped().applyRetention()
+        }.get()
+    }
+
+    public var lastDurableSequence: UInt64 { counters.durableThrough.load(ordering: .acquiring) }
+
+    /// Batches written so far and the records in them (group-commit effectiveness).
+    public var batchStatistics: (batches: Int, records: Int) {
+        (counters.batches.load(ordering: .relaxed), counters.records.load(ordering: .relaxed))
+    }
+
+    /// True once a write or sync failed (the journal then refuses all work).
+    public var isFailStopped: Bool { counters.failed.load(ordering: .acquiring) }
+
+    /// Waits for queued work, closes the files and releases the lock.
+    public func close() async {
+        _ = await perform { (writer: inout SegmentWriter?) throws(JournalError) in
+            writer?.close()
+            writer = nil
+        }
+        thread.stop()
+    }
+
+    private func perform<T: Sendable>(
+        _ body: @escaping @Sendable (inout SegmentWriter?) throws(JournalError) -> T
+    ) async -> Result<T, JournalError> {
+        await Self.perform(on: thread, body)
+    }
+
+    private static func perform<T: Sendable>(
+        on thread: JournalThread, _ body: @escaping @Sendable (inout SegmentWriter?) throws(JournalError) -> T
+    ) async -> Result<T, JournalError> {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, JournalError>, Never>) in
+            let accepted = thread.submit(.run { writer in
+                continuation.resume(returning: Result { () throws(JournalError) in try body(&writer) })
+            })
+            if !accepted {
+                continuation.resume(returning: .failure(JournalError(code: .closed, message: "the journal is closed")))
+            }
+        }
+    }
+}
+
+extension Optional where Wrapped == SegmentWriter {
+    fileprivate func unwrapped() throws(JournalError) -> SegmentWriter {
+        guard let self else { throw JournalError(code: .closed, message: "the journal is closed") }
+        return self
+    }
+}

@@ -1,1 +1,0 @@
-// The journal: a segmented, append-only, checksummed log of opaque records (DESIGN §4).

@@ -1,0 +1,177 @@
+// The journal's dedicated I/O thread. Blocking calls (pwrite, fdatasync, rename) never run on
+// Swift's cooperative pool, which has only as many threads as cores (two here): a 100 µs fsync
+// there would stall every connection. Callers enqueue jobs under a Mutex and suspend on a
+// continuation; the thread drains the queue, batching consecutive appends into one write and
+// one fdatasync (group commit), and resumes the continuations.
+import Glibc
+import Synchronization
+
+/// A unit of work for the I/O thread.
+enum JournalJob: Sendable {
+    /// Append these payloads as consecutive records (kept in one batch); resume with the first
+    /// sequence.
+    case append([[UInt8]], CheckedContinuation<Result<UInt64, JournalError>, Never>)
+    /// Run arbitrary work with the writer (open, snapshots, reads, close).
+    case run(@Sendable (inout SegmentWriter?) -> Void)
+}
+
+final class JournalThread: Sendable {
+    private struct Queue: ~Copyable {
+        var jobs: [JournalJob] = []
+        /// Records in the queued append jobs.
+        var records = 0
+        var sleeping = false
+        var stopping = false
+    }
+
+    /// How long the thread may wait for a batch to fill up to the size of the previous one.
+    private static let gatherWindowNanoseconds: Int64 = 100_000
+
+    private let queue = Mutex(Queue())
+    private nonisolated(unsafe) let wakeup: UnsafeMutablePointer<sem_t>
+    private let maxBatchRecords: Int
+    private let maxBatchBytes: Int
+
+    init(maxBatchRecords: Int, maxBatchBytes: Int) {
+        self.maxBatchRecords = maxBatchRecords
+        self.maxBatchBytes = maxBatchBytes
+        wakeup = .allocate(capacity: 1)
+        sem_init(wakeup, 0, 0)
+    }
+
+    deinit {
+        sem_destroy(wakeup)
+        wakeup.deallocate()
+    }
+
+    /// Starts the thread. It holds a reference to `self` until it exits.
+    func start() {
+        let box = Unmanaged.passRetained(ThreadEntry { [self] in self.runLoop() }).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { raw in
+            let entry = Unmanaged<ThreadEntry>.fromOpaque(raw!).takeRetainedValue()
+            entry.body()
+            return nil
+        }, box)
+        precondition(result == 0, "pthread_create failed: \(result)")
+        pthread_detach(thread)
+    }
+
+    /// Enqueues a job; false if the thread is stopping (the job was not taken).
+    func submit(_ job: JournalJob) -> Bool {
+        let (accepted, wake) = queue.withLock { queue -> (Bool, Bool) in
+            if queue.stopping { return (false, false) }
+            queue.jobs.append(job)
+            if case .append(let payloads, _) = job { queue.records += payloads.count }
+            let wake = queue.sleeping
+            queue.sleeping = false
+            return (true, wake)
+        }
+        if wake { sem_post(wakeup) }
+        return accepted
+    }
+
+    /// Asks the thread to exit once the queue is empty.
+    func stop() {
+        let wake = queue.withLock { queue -> Bool in
+            queue.stopping = true
+            let wake = queue.sleeping
+            queue.sleeping = false
+            return wake
+        }
+        if wake { sem_post(wakeup) }
+    }
+
+    /// Blocks until there are jobs; nil when stopping with nothing left.
+    ///
+    /// Group-commit gathering: when appends are queued but fewer records than `want` (the size
+    /// of the previous batch), the thread yields the CPU for up to 100 µs so that the appenders
+    /// it just resumed can queue their next records and share the next fdatasync. A single
+    /// appender has `want` 1 and never waits; when load drops, one short wait resets `want`.
+    private func takeJobs(want: Int) -> [JournalJob]? {
+        enum Step { case take([JournalJob]), sleep, gather, finish }
+        var gatherStart: Int64?
+        while true {
+            let step = queue.withLock { queue -> Step in
+                if !queue.jobs.isEmpty {
+                    let hasAppends = queue.records > 0
+                    let patient = gatherStart.map { monotonicNanoseconds() - $0 < Self.gatherWindowNanoseconds } ?? true
+                    if hasAppends && queue.records < want && patient && !queue.stopping { return .gather }
+                    let jobs = queue.jobs
+                    queue.jobs = []
+                    queue.jobs.reserveCapacity(jobs.count)
+                    queue.records = 0
+                    return .take(jobs)
+                }
+                if queue.stopping { return .finish }
+                queue.sleeping = true
+                return .sleep
+            }
+            switch step {
+            case .take(let jobs): return jobs
+            case .finish: return nil
+            case .gather:
+                if gatherStart == nil { gatherStart = monotonicNanoseconds() }
+                sched_yield()
+            case .sleep:
+                while sem_wait(wakeup) != 0 {}  // EINTR: wait again
+            }
+        }
+    }
+
+    private func runLoop() {
+        var writer: SegmentWriter?
+        var payloads: [[UInt8]] = []
+        var waiting: [(CheckedContinuation<Result<UInt64, JournalError>, Never>, Int)] = []
+        var lastBatch = 1
+        while let jobs = takeJobs(want: lastBatch) {
+            var index = 0
+            while index < jobs.count {
+                switch jobs[index] {
+                case .run(let body):
+                    body(&writer)
+                    index += 1
+                case .append:
+                    // Group commit: gather consecutive appends up to the batch bounds.
+                    payloads.removeAll(keepingCapacity: true)
+                    waiting.removeAll(keepingCapacity: true)
+                    var bytes = 0
+                    while index < jobs.count, case .append(let more, let continuation) = jobs[index] {
+                        let moreBytes = more.reduce(0) { $0 + $1.count + RecordHeader.size }
+                        if !payloads.isEmpty
+                            && (payloads.count + more.count > maxBatchRecords || bytes + moreBytes > maxBatchBytes)
+                        { break }
+                        payloads.append(contentsOf: more)
+                        waiting.append((continuation, more.count))
+                        bytes += moreBytes
+                        index += 1
+                    }
+                    lastBatch = min(payloads.count, maxBatchRecords)
+                    let result: Result<UInt64, JournalError>
+                    if let writer {
+                        result = Result { () throws(JournalError) in try writer.append(payloads) }
+                    } else {
+                        result = .failure(JournalError(code: .closed, message: "the journal is not open"))
+                    }
+                    var sequence = (try? result.get()) ?? 0
+                    for (continuation, count) in waiting {
+                        continuation.resume(returning: result.map { _ in sequence })
+                        sequence += UInt64(count)
+                    }
+                }
+            }
+        }
+        writer?.close()
+    }
+}
+
+private func monotonicNanoseconds() -> Int64 {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
+}
+
+private final class ThreadEntry {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
+}
