@@ -22,10 +22,13 @@ final class JournalThread: Sendable {
         var records = 0
         var sleeping = false
         var stopping = false
+        /// While the thread gathers a batch: how many queued records end the wait early.
+        /// Zero when it is not gathering.
+        var gatherUntil = 0
     }
 
     /// How long the thread may wait for a batch to fill up to the size of the previous one.
-    private static let gatherWindowNanoseconds: Int64 = 100_000
+    private static let gatherWindowNanoseconds: Int64 = 300_000
 
     private let queue = Mutex(Queue())
     private nonisolated(unsafe) let wakeup: UnsafeMutablePointer<sem_t>
@@ -63,8 +66,12 @@ final class JournalThread: Sendable {
             if queue.stopping { return (false, false) }
             queue.jobs.append(job)
             if case .append(let payloads, _) = job { queue.records += payloads.count }
-            let wake = queue.sleeping
+            var wake = queue.sleeping
             queue.sleeping = false
+            if queue.gatherUntil > 0, queue.records >= queue.gatherUntil || !isAppend(job) {
+                queue.gatherUntil = 0
+                wake = true
+            }
             return (true, wake)
         }
         if wake { sem_post(wakeup) }
@@ -75,8 +82,9 @@ final class JournalThread: Sendable {
     func stop() {
         let wake = queue.withLock { queue -> Bool in
             queue.stopping = true
-            let wake = queue.sleeping
+            let wake = queue.sleeping || queue.gatherUntil > 0
             queue.sleeping = false
+            queue.gatherUntil = 0
             return wake
         }
         if wake { sem_post(wakeup) }
@@ -85,18 +93,22 @@ final class JournalThread: Sendable {
     /// Blocks until there are jobs; nil when stopping with nothing left.
     ///
     /// Group-commit gathering: when appends are queued but fewer records than `want` (the size
-    /// of the previous batch), the thread yields the CPU for up to 100 µs so that the appenders
-    /// it just resumed can queue their next records and share the next fdatasync. A single
-    /// appender has `want` 1 and never waits; when load drops, one short wait resets `want`.
+    /// of the previous batch), the thread sleeps until `want` records are queued or the gather
+    /// window has passed, so that the appenders it just resumed can queue their next records and
+    /// share the next fdatasync. It sleeps rather than spins: on two cores a spinning I/O thread
+    /// would take the CPU the appenders need. A single appender has `want` 1 and never waits;
+    /// when load drops, one window's wait resets `want`.
     private func takeJobs(want: Int) -> [JournalJob]? {
         enum Step { case take([JournalJob]), sleep, gather, finish }
-        var gatherStart: Int64?
+        var gathered = false
         while true {
             let step = queue.withLock { queue -> Step in
                 if !queue.jobs.isEmpty {
-                    let hasAppends = queue.records > 0
-                    let patient = gatherStart.map { monotonicNanoseconds() - $0 < Self.gatherWindowNanoseconds } ?? true
-                    if hasAppends && queue.records < want && patient && !queue.stopping { return .gather }
+                    let onlyAppends = queue.records > 0 && queue.jobs.allSatisfy(isAppend)
+                    if onlyAppends && queue.records < want && !gathered && !queue.stopping {
+                        queue.gatherUntil = want
+                        return .gather
+                    }
                     let jobs = queue.jobs
                     queue.jobs = []
                     queue.jobs.reserveCapacity(jobs.count)
@@ -111,8 +123,27 @@ final class JournalThread: Sendable {
             case .take(let jobs): return jobs
             case .finish: return nil
             case .gather:
-                if gatherStart == nil { gatherStart = monotonicNanoseconds() }
-                sched_yield()
+                gathered = true
+                var deadline = timespec()
+                clock_gettime(CLOCK_REALTIME, &deadline)
+                let nanoseconds = Int(deadline.tv_nsec) + Int(Self.gatherWindowNanoseconds)
+                deadline.tv_sec += nanoseconds / 1_000_000_000
+                deadline.tv_nsec = nanoseconds % 1_000_000_000
+                var woken = false
+                while true {
+                    if sem_timedwait(wakeup, &deadline) == 0 { woken = true; break }
+                    if errno != EINTR { break }  // ETIMEDOUT
+                }
+                if !woken {
+                    // Timed out. If a submitter cleared `gatherUntil` meanwhile, its post is on
+                    // its way: take it, so the semaphore stays balanced.
+                    let postPending = queue.withLock { queue -> Bool in
+                        let pending = queue.gatherUntil == 0
+                        queue.gatherUntil = 0
+                        return pending
+                    }
+                    if postPending { while sem_wait(wakeup) != 0 {} }
+                }
             case .sleep:
                 while sem_wait(wakeup) != 0 {}  // EINTR: wait again
             }
@@ -165,10 +196,9 @@ final class JournalThread: Sendable {
     }
 }
 
-private func monotonicNanoseconds() -> Int64 {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
+private func isAppend(_ job: JournalJob) -> Bool {
+    if case .append = job { return true }
+    return false
 }
 
 private final class ThreadEntry {
