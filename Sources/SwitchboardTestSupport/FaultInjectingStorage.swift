@@ -3,6 +3,9 @@
 // check what the journal did after a failure (TESTPLAN T7, T8).
 package import Journal
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 package import SystemPackage
 
 /// Which operations to fail and how.
@@ -43,6 +46,14 @@ package final class FaultInjectingStorage: JournalStorage {
 
     private let base: any JournalStorage
     private let state: Mutex<State>
+    private let syncDelay = Atomic<Int>(0)
+
+    /// Makes every file sync take at least this long (a slow disk), so tests can show what
+    /// queues up behind an fdatasync.
+    package var syncDelayMicroseconds: Int {
+        get { syncDelay.load(ordering: .relaxed) }
+        set { syncDelay.store(newValue, ordering: .relaxed) }
+    }
 
     package init(wrapping base: any JournalStorage, rules: [FaultRule] = []) {
         self.base = base
@@ -150,6 +161,8 @@ final class FaultInjectingFile: JournalFile {
 
     func sync() throws(Errno) {
         if let (error, _) = storage.check(.init(kind: .sync, path: path)) { throw error }
+        let delay = storage.syncDelayMicroseconds
+        if delay > 0 { usleep(UInt32(delay)) }
         try base.sync()
     }
 
