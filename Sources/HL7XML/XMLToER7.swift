@@ -1,0 +1,451 @@
+/// Maps the node stream of an HL7 v2.xml document to the equivalent ER7 bytes, exactly as
+/// `../shared/conformance/README.md` ("XML messages") describes:
+///
+/// * the root element is the message (never a segment: a bare `<MSH>` root is refused);
+/// * every element named like a segment id (`[A-Z][A-Z0-9]{2}`) below it is a segment, in
+///   document order; other elements (groups such as `ADT_A01.PATIENT`) are transparent;
+/// * `<SEG.n>` children of a segment are field n, same-name elements are repetitions,
+///   `<TYPE.k>` children are components and their `<TYPE.j>` children subcomponents; text-only
+///   fields (components) are component 1 (subcomponent 1); absent positions are empty;
+/// * leaf text is taken exactly; whitespace between elements is ignored; `<escape V="x"/>`
+///   becomes `\x\`; delimiter characters in text become `\F\ \S\ \T\ \R\ \E\ \P\`, and line
+///   breaks (which would end the ER7 segment) `\X0D\` / `\X0A\`;
+/// * `MSH.1`/`MSH.2` are taken raw and set the delimiters (standard ones when absent; an empty
+///   duplicate is ignored).
+///
+/// Refused: anything inside a segment that is not `SEG.n`, `TYPE.k` or `escape` (HL7 0357 code
+/// 102), elements below subcomponents, text mixed with child elements, a position given twice
+/// for one repetition, DOCTYPE and entity nodes, a second MSH (one message per document).
+struct XMLToER7 {
+    enum Level { case group, segment, field, component, subcomponent, escape }
+
+    let options: HL7XMLOptions
+    private(set) var out: [UInt8] = []
+    private var stack: [Level] = []
+    private var finished = false
+
+    // Delimiters, fixed by MSH.1/MSH.2 before the first other MSH field.
+    private var fs: UInt8 = 0x7C, comp: UInt8 = 0x5E, rep: UInt8 = 0x7E, esc: UInt8 = 0x5C, sub: UInt8 = 0x26
+    private var trunc: UInt8?
+    private var msh1: [UInt8]?
+    private var msh2: [UInt8]?
+    private var delimitersFixed = false
+    private var sawMSH = false
+
+    // The segment being read.
+    private var segmentID: [UInt8] = []
+    private var isMSH = false
+    private var fields: [[[[[UInt8]]]]] = []   // field number → repetitions → components → subcomponents
+    private var fieldNumber = 0
+    private var components: [[[UInt8]]?] = []
+    private var componentNumber = 0
+    private var subcomponents: [[UInt8]?] = []
+    private var subcomponentNumber = 0
+    private var fieldText: [UInt8] = [], componentText: [UInt8] = [], subcomponentText: [UInt8] = []
+    private var fieldHasChildren = false, componentHasChildren = false
+    /// Whether the field (component) holds text other than white space (mixed-content check).
+    private var fieldHasText = false, componentHasText = false
+
+    init(options: HL7XMLOptions) {
+        self.options = options
+    }
+
+    /// Maps a whole document. Errors carry libxml2's line and byte position.
+    static func map(_ reader: XMLStreamReader, options: HL7XMLOptions) throws(HL7XMLError) -> [UInt8] {
+        var mapper = XMLToER7(options: options)
+        do {
+            while try reader.read() {
+                try mapper.accept(reader)
+            }
+            try mapper.finish()
+        } catch {
+            var located = error
+            if located.line == nil { located.line = reader.line }
+            if located.byteOffset == nil { located.byteOffset = reader.byteOffset }
+            throw located
+        }
+        return mapper.out
+    }
+
+    mutating func accept(_ r: XMLStreamReader) throws(HL7XMLError) {
+        guard let type = r.nodeType else {
+            throw HL7XMLError(.forbiddenConstruct, "unsupported XML node type")
+        }
+        switch type {
+        case .element:
+            guard r.isInHL7Namespace else {
+                throw HL7XMLError(.notHL7, "element <\(Self.string(r.localName))> is not in the HL7 v2.xml namespace (urn:hl7-org:v2xml)")
+            }
+            let name = r.localName
+            if r.attributeIsEscape(name) {
+                try startEscape(r.attribute("V"), empty: r.isEmptyElement)
+            } else {
+                try start(name)
+                if r.isEmptyElement { try end() }
+            }
+        case .endElement:
+            try end()
+        case .text, .cdata, .whitespace, .significantWhitespace:
+            try text(r.value)
+        case .documentType, .entityReference, .entity, .endEntity, .notation:
+            throw HL7XMLError(.forbiddenConstruct, type == .documentType
+                ? "a DOCTYPE is not accepted (no DTDs, no entities)"
+                : "entity references are not accepted")
+        case .processingInstruction, .comment, .xmlDeclaration, .document, .documentFragment:
+            break
+        }
+    }
+
+    // MARK: elements
+
+    private mutating func start(_ name: UnsafeBufferPointer<UInt8>) throws(HL7XMLError) {
+        guard stack.count < options.maxDepth else {
+            throw HL7XMLError(.tooDeep, "elements are nested deeper than \(options.maxDepth) levels")
+        }
+        guard let top = stack.last else {
+            guard !finished else { throw HL7XMLError(.notWellFormed, "content after the root element") }
+            guard Self.isMessageName(name) else {
+                throw HL7XMLError(.notHL7, "root element <\(Self.string(name))> is not an HL7 message structure (e.g. ADT_A01, ACK)")
+            }
+            stack.append(.group)
+            return
+        }
+        switch top {
+        case .group:
+            if Self.isSegmentID(name) {
+                try startSegment(name)
+                stack.append(.segment)
+            } else {
+                stack.append(.group)
+            }
+        case .segment:
+            guard let n = Self.position(name, prefix: segmentID), n <= options.maxPosition else {
+                throw HL7XMLError(.unexpectedElement, "<\(Self.string(name))> inside \(Self.string(segmentID)) is not a field element \(Self.string(segmentID)).n (n from 1 to \(options.maxPosition))")
+            }
+            try startField(n)
+            stack.append(.field)
+        case .field:
+            guard !(isMSH && fieldNumber <= 2) else {
+                throw HL7XMLError(.invalidValue, "MSH.\(fieldNumber) holds the delimiters as text; it has no components")
+            }
+            guard let k = Self.position(name, prefix: nil), k <= options.maxPosition else {
+                throw HL7XMLError(.unexpectedElement, "<\(Self.string(name))> in \(Self.string(segmentID)).\(fieldNumber) is not a component element TYPE.k")
+            }
+            fieldHasChildren = true
+            componentNumber = k
+            componentText.removeAll(keepingCapacity: true)
+            componentHasChildren = false
+            componentHasText = false
+            subcomponents.removeAll(keepingCapacity: true)
+            stack.append(.component)
+        case .component:
+            guard let j = Self.position(name, prefix: nil), j <= options.maxPosition else {
+                throw HL7XMLError(.unexpectedElement, "<\(Self.string(name))> in \(Self.string(segmentID)).\(fieldNumber).\(componentNumber) is not a subcomponent element TYPE.j")
+            }
+            componentHasChildren = true
+            subcomponentNumber = j
+            subcomponentText.removeAll(keepingCapacity: true)
+            stack.append(.subcomponent)
+        case .subcomponent:
+            throw HL7XMLError(.unexpectedElement, "<\(Self.string(name))> is nested below a subcomponent (HL7 v2 has three levels)")
+        case .escape:
+            throw HL7XMLError(.invalidValue, "an <escape> element has no content but its V attribute")
+        }
+    }
+
+    private mutating func startEscape(_ value: [UInt8]?, empty: Bool) throws(HL7XMLError) {
+        guard let top = stack.last, top == .field || top == .component || top == .subcomponent else {
+            throw HL7XMLError(.unexpectedElement, "<escape> outside a field, component or subcomponent")
+        }
+        guard let value, !value.isEmpty else {
+            throw HL7XMLError(.invalidValue, "<escape> needs a non-empty V attribute")
+        }
+        guard !(isMSH && fieldNumber <= 2 && top == .field) else {
+            throw HL7XMLError(.invalidValue, "MSH.\(fieldNumber) cannot hold an <escape>")
+        }
+        try fixDelimiters()
+        for b in value where b == fs || b == comp || b == rep || b == sub || b == esc || b == 13 || b == 10 || Optional(b) == trunc {
+            throw HL7XMLError(.invalidValue, "<escape V=...> contains the delimiter or line break \(Self.describe(b))")
+        }
+        var bytes: [UInt8] = [esc]
+        bytes += value
+        bytes.append(esc)
+        try appendToLeaf(bytes, raw: true)
+        if !empty { stack.append(.escape) }
+    }
+
+    private mutating func end() throws(HL7XMLError) {
+        guard let level = stack.popLast() else { throw HL7XMLError(.notWellFormed, "end tag without a start tag") }
+        switch level {
+        case .group:
+            if stack.isEmpty { finished = true }
+        case .escape:
+            break
+        case .subcomponent:
+            guard Self.put(subcomponentText, at: subcomponentNumber, in: &subcomponents) else {
+                throw duplicate("subcomponent", subcomponentNumber)
+            }
+        case .component:
+            var value: [[UInt8]]
+            if componentHasChildren {
+                try requireBlank(componentHasText, "component")
+                value = subcomponents.map { $0 ?? [] }
+                if value.isEmpty { value = [[]] }
+            } else {
+                value = [componentText]
+            }
+            guard Self.put(value, at: componentNumber, in: &components) else {
+                throw duplicate("component", componentNumber)
+            }
+        case .field:
+            try endField()
+        case .segment:
+            try endSegment()
+        }
+    }
+
+    /// Stores `value` at 1-based position `n`; false when the position is already taken.
+    private static func put<T>(_ value: T, at n: Int, in list: inout [T?]) -> Bool {
+        while list.count < n { list.append(nil) }
+        guard list[n - 1] == nil else { return false }
+        list[n - 1] = value
+        return true
+    }
+
+    private func duplicate(_ what: String, _ n: Int) -> HL7XMLError {
+        HL7XMLError(.unexpectedElement, "\(what) \(n) of \(Self.string(segmentID)).\(fieldNumber) is given twice in one repetition")
+    }
+
+    // MARK: segments and fields
+
+    private mutating func startSegment(_ name: UnsafeBufferPointer<UInt8>) throws(HL7XMLError) {
+        segmentID = Array(name)
+        isMSH = segmentID == [0x4D, 0x53, 0x48]
+        if isMSH {
+            guard !sawMSH else {
+                throw HL7XMLError(.notHL7, "a second MSH: one HL7 v2.xml document holds one message")
+            }
+            sawMSH = true
+        } else {
+            guard sawMSH else {
+                throw HL7XMLError(.notHL7, "segment \(Self.string(name)) before the MSH (every message starts with MSH)")
+            }
+        }
+        fields.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func startField(_ n: Int) throws(HL7XMLError) {
+        if isMSH && n <= 2 {
+            // MSH.1 / MSH.2 are read raw; after other MSH fields they can no longer change anything.
+        } else {
+            try fixDelimiters()
+        }
+        fieldNumber = n
+        fieldText.removeAll(keepingCapacity: true)
+        fieldHasChildren = false
+        fieldHasText = false
+        components.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func endField() throws(HL7XMLError) {
+        if isMSH && fieldNumber <= 2 {
+            let value = fieldText
+            let existing = fieldNumber == 1 ? msh1 : msh2
+            if existing != nil || delimitersFixed {
+                // nhapi's QRY_R02 repeats empty <MSH.1/> <MSH.2/>: tolerated, anything else is not.
+                guard value.isEmpty else {
+                    throw HL7XMLError(.invalidValue, "MSH.\(fieldNumber) is given twice or after other MSH fields")
+                }
+                return
+            }
+            if fieldNumber == 1 { msh1 = value } else { msh2 = value }
+            return
+        }
+        var repetition: [[[UInt8]]]
+        if fieldHasChildren {
+            try requireBlank(fieldHasText, "field")
+            repetition = components.map { $0 ?? [[]] }
+            if repetition.isEmpty { repetition = [[[]]] }
+        } else {
+            repetition = [[fieldText]]
+        }
+        while fields.count <= fieldNumber { fields.append([]) }
+        fields[fieldNumber].append(repetition)
+    }
+
+    private mutating func endSegment() throws(HL7XMLError) {
+        if isMSH { try fixDelimiters() }
+        if !out.isEmpty { out.append(13) }
+        out += segmentID
+        var first = 1
+        if isMSH {
+            out.append(fs)
+            out += msh2 ?? []
+            first = 3
+        }
+        if fields.count > first {
+            for n in first..<fields.count {
+                out.append(fs)
+                for (r, repetition) in fields[n].enumerated() {
+                    if r > 0 { out.append(rep) }
+                    for (c, component) in repetition.enumerated() {
+                        if c > 0 { out.append(comp) }
+                        for (s, value) in component.enumerated() {
+                            if s > 0 { out.append(sub) }
+                            out += value
+                        }
+                    }
+                }
+            }
+        } else if isMSH && fields.count <= 2 {
+            // MSH with only MSH.1/MSH.2: "MSH|^~\&" plus nothing.
+        }
+        guard out.count <= options.maxDocumentBytes * 4 else {
+            throw HL7XMLError(.tooLarge, "the ER7 form of the message exceeds \(options.maxDocumentBytes * 4) bytes")
+        }
+    }
+
+    /// Reads MSH.1/MSH.2 (standard delimiters for a missing one) once, before the first value
+    /// that needs escaping.
+    private mutating func fixDelimiters() throws(HL7XMLError) {
+        guard !delimitersFixed else { return }
+        let field = msh1 ?? [0x7C]
+        let encoding = msh2 ?? Array("^~\\&".utf8)
+        guard field.count == 1 else {
+            throw HL7XMLError(.invalidValue, "MSH.1 must be one character, found \(field.count)")
+        }
+        guard encoding.count == 4 || encoding.count == 5 else {
+            throw HL7XMLError(.invalidValue, "MSH.2 must be 4 characters (5 with the truncation character), found \(encoding.count)")
+        }
+        let all = field + encoding
+        for (i, b) in all.enumerated() {
+            let usable = b > 0x20 && b < 0x7F && !(b >= 0x30 && b <= 0x39) && !((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A)
+            guard usable, !all[..<i].contains(b) else {
+                throw HL7XMLError(.invalidValue, "MSH.1/MSH.2 character \(Self.describe(b)) is not a usable, distinct delimiter")
+            }
+        }
+        fs = field[0]
+        comp = encoding[0]; rep = encoding[1]; esc = encoding[2]; sub = encoding[3]
+        trunc = encoding.count == 5 ? encoding[4] : nil
+        msh1 = field
+        msh2 = encoding
+        delimitersFixed = true
+    }
+
+    // MARK: text
+
+    private mutating func text(_ value: UnsafeBufferPointer<UInt8>) throws(HL7XMLError) {
+        switch stack.last {
+        case .none, .group:
+            guard Self.isBlank(value) else { throw HL7XMLError(.notHL7, "text outside any segment") }
+        case .segment:
+            guard Self.isBlank(value) else {
+                throw HL7XMLError(.unexpectedElement, "text directly inside \(Self.string(segmentID)) (values belong in \(Self.string(segmentID)).n elements)")
+            }
+        case .escape:
+            throw HL7XMLError(.invalidValue, "an <escape> element has no content but its V attribute")
+        case .field where isMSH && fieldNumber <= 2:
+            try appendToLeaf(Array(value), raw: true)
+        case .field, .component, .subcomponent:
+            var escaped: [UInt8] = []
+            escaped.reserveCapacity(value.count)
+            for b in value {
+                let code: UInt8
+                switch b {
+                case fs: code = 0x46           // F
+                case comp: code = 0x53         // S
+                case sub: code = 0x54          // T
+                case rep: code = 0x52          // R
+                case esc: code = 0x45          // E
+                case 13: escaped += [esc, 0x58, 0x30, 0x44, esc]; continue   // \X0D\
+                case 10: escaped += [esc, 0x58, 0x30, 0x41, esc]; continue   // \X0A\
+                default:
+                    if let trunc, b == trunc { code = 0x50 } // P
+                    else { escaped.append(b); continue }
+                }
+                escaped += [esc, code, esc]
+            }
+            try appendToLeaf(escaped, raw: false, blank: Self.isBlank(value))
+        }
+    }
+
+    private mutating func appendToLeaf(_ bytes: [UInt8], raw: Bool, blank: Bool = false) throws(HL7XMLError) {
+        switch stack.last {
+        case .field: fieldText += bytes; fieldHasText = fieldHasText || !blank; try checkLength(fieldText.count)
+        case .component: componentText += bytes; componentHasText = componentHasText || !blank; try checkLength(componentText.count)
+        case .subcomponent: subcomponentText += bytes; try checkLength(subcomponentText.count)
+        default: break
+        }
+    }
+
+    private func checkLength(_ n: Int) throws(HL7XMLError) {
+        guard n <= options.maxValueBytes else {
+            throw HL7XMLError(.tooLarge, "a value is longer than \(options.maxValueBytes) bytes")
+        }
+    }
+
+    private func requireBlank(_ hasText: Bool, _ what: String) throws(HL7XMLError) {
+        guard !hasText else {
+            throw HL7XMLError(.unexpectedElement, "\(what) of \(Self.string(segmentID)).\(fieldNumber) mixes text with child elements")
+        }
+    }
+
+    mutating func finish() throws(HL7XMLError) {
+        guard finished else { throw HL7XMLError(.notWellFormed, "the document ends before its root element is closed") }
+        guard sawMSH else { throw HL7XMLError(.notHL7, "the message has no MSH segment") }
+    }
+
+    // MARK: names
+
+    /// `[A-Z][A-Z0-9]{2}`.
+    static func isSegmentID(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        name.count == 3 && isUpper(name[0]) && (isUpper(name[1]) || isDigit(name[1])) && (isUpper(name[2]) || isDigit(name[2]))
+    }
+
+    /// A message structure name: `ACK`, `ADT_A01`, `QRY_R02`… (`[A-Z][A-Z0-9]{2}(_[A-Z0-9_]+)?`),
+    /// but never a bare header segment (`MSH`, `FHS`, `BHS`).
+    static func isMessageName(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard name.count >= 3, isSegmentID(UnsafeBufferPointer(rebasing: name[0..<3])) else { return false }
+        if name.count == 3 {
+            let id = Array(name)
+            return id != Array("MSH".utf8) && id != Array("FHS".utf8) && id != Array("BHS".utf8)
+        }
+        guard name[3] == 0x5F, name.count > 4 else { return false }
+        return name[4...].allSatisfy { isUpper($0) || isDigit($0) || $0 == 0x5F }
+    }
+
+    /// `n` of `PREFIX.n` (any prefix when `prefix` is nil; `n` without leading zeros, ≥ 1).
+    static func position(_ name: UnsafeBufferPointer<UInt8>, prefix: [UInt8]?) -> Int? {
+        guard let dot = name.lastIndex(of: 0x2E), dot > 0, dot + 1 < name.count, name.count - dot <= 8 else { return nil }
+        if let prefix, !name[0..<dot].elementsEqual(prefix) { return nil }
+        guard name[dot + 1] != 0x30 else { return nil }
+        var n = 0
+        for b in name[(dot + 1)...] {
+            guard isDigit(b) else { return nil }
+            n = n * 10 + Int(b - 0x30)
+        }
+        return n
+    }
+
+    static func isUpper(_ b: UInt8) -> Bool { b >= 0x41 && b <= 0x5A }
+    static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+
+    static func isBlank(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+    }
+
+    static func string(_ bytes: some Collection<UInt8>) -> String {
+        String(decoding: bytes.prefix(64), as: UTF8.self)
+    }
+
+    static func describe(_ b: UInt8) -> String {
+        b > 0x20 && b < 0x7F ? "'\(Character(Unicode.Scalar(b)))'" : "0x" + String(b, radix: 16, uppercase: true)
+    }
+}
+
+extension XMLStreamReader {
+    /// True when the element is HL7 v2.xml's `<escape V="..."/>`.
+    func attributeIsEscape(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        name.elementsEqual("escape".utf8)
+    }
+}
