@@ -1,3 +1,5 @@
+import HL7
+
 /// Maps the node stream of an HL7 v2.xml document to the equivalent ER7 bytes, exactly as
 /// `../shared/conformance/README.md` ("XML messages") describes:
 ///
@@ -31,6 +33,8 @@ struct XMLToER7 {
     private var msh2: [UInt8]?
     private var delimitersFixed = false
     private var sawMSH = false
+    /// MSH-18 (first repetition, component 1): the character set the ER7 text is encoded in.
+    private var characterSetName: [UInt8]?
 
     // The segment being read.
     private var segmentID: [UInt8] = []
@@ -58,6 +62,7 @@ struct XMLToER7 {
                 try mapper.accept(reader)
             }
             try mapper.finish()
+            mapper.encodeInDeclaredCharacterSet()
         } catch {
             var located = error
             if located.line == nil { located.line = reader.line }
@@ -271,6 +276,7 @@ struct XMLToER7 {
         }
         while fields.count <= fieldNumber { fields.append([]) }
         fields[fieldNumber].append(repetition)
+        if isMSH && fieldNumber == 18 && fields[18].count == 1 { characterSetName = repetition[0][0] }
     }
 
     private mutating func endSegment() throws(HL7XMLError) {
@@ -388,6 +394,18 @@ struct XMLToER7 {
         guard !hasText else {
             throw HL7XMLError(.unexpectedElement, "\(what) of \(Self.string(segmentID)).\(fieldNumber) mixes text with child elements")
         }
+    }
+
+    /// libxml2 hands over UTF-8; an ER7 message that declares another set in MSH-18 carries its
+    /// text in that set (so `8859/1` messages read back byte for byte). When a character does not
+    /// fit the declared set the bytes stay UTF-8 (the ER7 reader's fallback then decodes them).
+    mutating func encodeInDeclaredCharacterSet() {
+        guard let name = characterSetName, let set = HL7CharacterSet(hl7Name: String(decoding: name, as: UTF8.self)),
+              set != .utf8, !out.allSatisfy({ $0 < 0x80 }) else { return }
+        let text = String(decoding: out, as: UTF8.self)
+        let encoded = set.encode(text)
+        let roundTrips = encoded.withUnsafeBufferPointer { set.decode($0) == text }
+        if roundTrips { out = encoded }
     }
 
     mutating func finish() throws(HL7XMLError) {
