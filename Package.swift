@@ -50,7 +50,7 @@ let package = Package(
         ),
         .target(
             name: "SwitchboardTestSupport",
-            dependencies: ["HL7", "HL7XML", "Journal"],
+            dependencies: ["HL7", "Journal"],
             swiftSettings: strictSettings
         ),
         .executableTarget(

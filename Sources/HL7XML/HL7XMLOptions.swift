@@ -1,4 +1,7 @@
+// HL7 and HL7XML are compiled as one module for the fuzzer (scripts/fuzz.sh).
+#if canImport(HL7)
 public import HL7
+#endif
 
 /// Limits for reading HL7 v2.xml (a limit on everything: DESIGN §1). Checked before and while
 /// parsing, so hostile documents are refused early with bounded memory.

@@ -1,8 +1,11 @@
+// HL7 and HL7XML are compiled as one module for the fuzzer (scripts/fuzz.sh).
+#if canImport(HL7)
 public import HL7
+#endif
 
 /// Reads HL7 v2.xml into the `HL7` model: one model, two encodings.
 ///
-/// The document is streamed through libxml2's pull reader (never a DOM) and mapped to the
+/// The document is streamed through libxml2's SAX2 parser (never a DOM) and mapped to the
 /// equivalent ER7 wire text, which `HL7Message(parsing:)` then indexes; so every accessor, the
 /// canonical tree and ACKs work the same for both encodings. Hostile documents (XXE, billion
 /// laughs, DOCTYPEs, deep nesting, oversized input) are refused with an ``HL7XMLError``; see
@@ -15,11 +18,8 @@ public enum HL7XMLReader {
         }
         guard !xml.isEmpty else { throw HL7XMLError(.notHL7, "the document is empty") }
         let result: Result<[UInt8], HL7XMLError> = xml.withUnsafeBufferPointer { buffer in
-            guard let reader = XMLStreamReader(buffer) else {
-                return .failure(HL7XMLError(.notWellFormed, "libxml2 could not open the document"))
-            }
             do throws(HL7XMLError) {
-                return .success(try XMLToER7.map(reader, options: options))
+                return .success(try XMLSAXParser.er7(buffer, options: options))
             } catch {
                 return .failure(error)
             }

@@ -1,4 +1,7 @@
+// HL7 and HL7XML are compiled as one module for the fuzzer (scripts/fuzz.sh).
+#if canImport(HL7)
 public import HL7
+#endif
 
 /// Writes an `HL7` message as a well-formed HL7 v2.xml document (namespace `urn:hl7-org:v2xml`).
 ///

@@ -1,4 +1,7 @@
+// HL7 and HL7XML are compiled as one module for the fuzzer (scripts/fuzz.sh).
+#if canImport(HL7)
 import HL7
+#endif
 
 /// Maps the node stream of an HL7 v2.xml document to the equivalent ER7 bytes, exactly as
 /// `../shared/conformance/README.md` ("XML messages") describes:
@@ -54,56 +57,9 @@ struct XMLToER7 {
         self.options = options
     }
 
-    /// Maps a whole document. Errors carry libxml2's line and byte position.
-    static func map(_ reader: XMLStreamReader, options: HL7XMLOptions) throws(HL7XMLError) -> [UInt8] {
-        var mapper = XMLToER7(options: options)
-        do {
-            while try reader.read() {
-                try mapper.accept(reader)
-            }
-            try mapper.finish()
-            mapper.encodeInDeclaredCharacterSet()
-        } catch {
-            var located = error
-            if located.line == nil { located.line = reader.line }
-            if located.byteOffset == nil { located.byteOffset = reader.byteOffset }
-            throw located
-        }
-        return mapper.out
-    }
-
-    mutating func accept(_ r: XMLStreamReader) throws(HL7XMLError) {
-        guard let type = r.nodeType else {
-            throw HL7XMLError(.forbiddenConstruct, "unsupported XML node type")
-        }
-        switch type {
-        case .element:
-            guard r.isInHL7Namespace else {
-                throw HL7XMLError(.notHL7, "element <\(Self.string(r.localName))> is not in the HL7 v2.xml namespace (urn:hl7-org:v2xml)")
-            }
-            let name = r.localName
-            if r.attributeIsEscape(name) {
-                try startEscape(r.attribute("V"), empty: r.isEmptyElement)
-            } else {
-                try start(name)
-                if r.isEmptyElement { try end() }
-            }
-        case .endElement:
-            try end()
-        case .text, .cdata, .whitespace, .significantWhitespace:
-            try text(r.value)
-        case .documentType, .entityReference, .entity, .endEntity, .notation:
-            throw HL7XMLError(.forbiddenConstruct, type == .documentType
-                ? "a DOCTYPE is not accepted (no DTDs, no entities)"
-                : "entity references are not accepted")
-        case .processingInstruction, .comment, .xmlDeclaration, .document, .documentFragment:
-            break
-        }
-    }
-
     // MARK: elements
 
-    private mutating func start(_ name: UnsafeBufferPointer<UInt8>) throws(HL7XMLError) {
+    mutating func start(_ name: UnsafeBufferPointer<UInt8>) throws(HL7XMLError) {
         guard stack.count < options.maxDepth else {
             throw HL7XMLError(.tooDeep, "elements are nested deeper than \(options.maxDepth) levels")
         }
@@ -158,7 +114,8 @@ struct XMLToER7 {
         }
     }
 
-    private mutating func startEscape(_ value: [UInt8]?, empty: Bool) throws(HL7XMLError) {
+    /// `<escape V="x"/>`: `\x\` in the current leaf.
+    mutating func startEscape(_ value: [UInt8]?) throws(HL7XMLError) {
         guard let top = stack.last, top == .field || top == .component || top == .subcomponent else {
             throw HL7XMLError(.unexpectedElement, "<escape> outside a field, component or subcomponent")
         }
@@ -176,10 +133,10 @@ struct XMLToER7 {
         bytes += value
         bytes.append(esc)
         try appendToLeaf(bytes, raw: true)
-        if !empty { stack.append(.escape) }
+        stack.append(.escape)
     }
 
-    private mutating func end() throws(HL7XMLError) {
+    mutating func end() throws(HL7XMLError) {
         guard let level = stack.popLast() else { throw HL7XMLError(.notWellFormed, "end tag without a start tag") }
         switch level {
         case .group:
@@ -340,7 +297,7 @@ struct XMLToER7 {
 
     // MARK: text
 
-    private mutating func text(_ value: UnsafeBufferPointer<UInt8>) throws(HL7XMLError) {
+    mutating func text(_ value: UnsafeBufferPointer<UInt8>) throws(HL7XMLError) {
         switch stack.last {
         case .none, .group:
             guard Self.isBlank(value) else { throw HL7XMLError(.notHL7, "text outside any segment") }
@@ -458,12 +415,5 @@ struct XMLToER7 {
 
     static func describe(_ b: UInt8) -> String {
         b > 0x20 && b < 0x7F ? "'\(Character(Unicode.Scalar(b)))'" : "0x" + String(b, radix: 16, uppercase: true)
-    }
-}
-
-extension XMLStreamReader {
-    /// True when the element is HL7 v2.xml's `<escape V="..."/>`.
-    func attributeIsEscape(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
-        name.elementsEqual("escape".utf8)
     }
 }
