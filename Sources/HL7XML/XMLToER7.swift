@@ -24,6 +24,18 @@ import HL7
 struct XMLToER7 {
     enum Level { case group, segment, field, component, subcomponent, escape }
 
+    /// One leaf value of the current segment: its position and its bytes in ``segmentBytes``.
+    /// Leaves are kept flat (no nested arrays) and written out in position order at the end of
+    /// the segment, so same-name elements need not be adjacent.
+    struct Cell {
+        var field: Int32, repetition: Int32, component: Int32, subcomponent: Int32
+        var start: Int32, end: Int32
+
+        func precedes(_ o: Cell) -> Bool {
+            (field, repetition, component, subcomponent) < (o.field, o.repetition, o.component, o.subcomponent)
+        }
+    }
+
     let options: HL7XMLOptions
     private(set) var out: [UInt8] = []
     private var stack: [Level] = []
@@ -42,13 +54,13 @@ struct XMLToER7 {
     // The segment being read.
     private var segmentID: [UInt8] = []
     private var isMSH = false
-    private var fields: [[[[[UInt8]]]]] = []   // field number → repetitions → components → subcomponents
-    private var fieldNumber = 0
-    private var components: [[[UInt8]]?] = []
-    private var componentNumber = 0
-    private var subcomponents: [[UInt8]?] = []
-    private var subcomponentNumber = 0
-    private var fieldText: [UInt8] = [], componentText: [UInt8] = [], subcomponentText: [UInt8] = []
+    private var segmentBytes: [UInt8] = []
+    private var cells: [Cell] = []
+    /// Repetitions seen so far per field number (reset per segment).
+    private var repetitionCounts: [Int32] = []
+    private var fieldNumber = 0, repetitionIndex = 0, componentNumber = 0, subcomponentNumber = 0
+    /// Where the current field's, component's, subcomponent's text starts in ``segmentBytes``.
+    private var fieldStart = 0, componentStart = 0, subcomponentStart = 0
     private var fieldHasChildren = false, componentHasChildren = false
     /// Whether the field (component) holds text other than white space (mixed-content check).
     private var fieldHasText = false, componentHasText = false
@@ -94,10 +106,9 @@ struct XMLToER7 {
             }
             fieldHasChildren = true
             componentNumber = k
-            componentText.removeAll(keepingCapacity: true)
+            componentStart = segmentBytes.count
             componentHasChildren = false
             componentHasText = false
-            subcomponents.removeAll(keepingCapacity: true)
             stack.append(.component)
         case .component:
             guard let j = Self.position(name, prefix: nil), j <= options.maxPosition else {
@@ -105,7 +116,7 @@ struct XMLToER7 {
             }
             componentHasChildren = true
             subcomponentNumber = j
-            subcomponentText.removeAll(keepingCapacity: true)
+            subcomponentStart = segmentBytes.count
             stack.append(.subcomponent)
         case .subcomponent:
             throw HL7XMLError(.unexpectedElement, "<\(Self.string(name))> is nested below a subcomponent (HL7 v2 has three levels)")
@@ -122,17 +133,18 @@ struct XMLToER7 {
         guard let value, !value.isEmpty else {
             throw HL7XMLError(.invalidValue, "<escape> needs a non-empty V attribute")
         }
-        guard !(isMSH && fieldNumber <= 2 && top == .field) else {
+        guard !(isMSH && fieldNumber <= 2) else {
             throw HL7XMLError(.invalidValue, "MSH.\(fieldNumber) cannot hold an <escape>")
         }
         try fixDelimiters()
         for b in value where b == fs || b == comp || b == rep || b == sub || b == esc || b == 13 || b == 10 || Optional(b) == trunc {
             throw HL7XMLError(.invalidValue, "<escape V=...> contains the delimiter or line break \(Self.describe(b))")
         }
-        var bytes: [UInt8] = [esc]
-        bytes += value
-        bytes.append(esc)
-        try appendToLeaf(bytes, raw: true)
+        segmentBytes.append(esc)
+        segmentBytes += value
+        segmentBytes.append(esc)
+        markText(blank: false)
+        try checkLength()
         stack.append(.escape)
     }
 
@@ -144,20 +156,12 @@ struct XMLToER7 {
         case .escape:
             break
         case .subcomponent:
-            guard Self.put(subcomponentText, at: subcomponentNumber, in: &subcomponents) else {
-                throw duplicate("subcomponent", subcomponentNumber)
-            }
+            addCell(component: componentNumber, subcomponent: subcomponentNumber, from: subcomponentStart)
         case .component:
-            var value: [[UInt8]]
             if componentHasChildren {
                 try requireBlank(componentHasText, "component")
-                value = subcomponents.map { $0 ?? [] }
-                if value.isEmpty { value = [[]] }
             } else {
-                value = [componentText]
-            }
-            guard Self.put(value, at: componentNumber, in: &components) else {
-                throw duplicate("component", componentNumber)
+                addCell(component: componentNumber, subcomponent: 1, from: componentStart)
             }
         case .field:
             try endField()
@@ -166,23 +170,17 @@ struct XMLToER7 {
         }
     }
 
-    /// Stores `value` at 1-based position `n`; false when the position is already taken.
-    private static func put<T>(_ value: T, at n: Int, in list: inout [T?]) -> Bool {
-        while list.count < n { list.append(nil) }
-        guard list[n - 1] == nil else { return false }
-        list[n - 1] = value
-        return true
-    }
-
-    private func duplicate(_ what: String, _ n: Int) -> HL7XMLError {
-        HL7XMLError(.unexpectedElement, "\(what) \(n) of \(Self.string(segmentID)).\(fieldNumber) is given twice in one repetition")
+    private mutating func addCell(component: Int, subcomponent: Int, from start: Int) {
+        cells.append(Cell(field: Int32(fieldNumber), repetition: Int32(repetitionIndex), component: Int32(component),
+                          subcomponent: Int32(subcomponent), start: Int32(start), end: Int32(segmentBytes.count)))
     }
 
     // MARK: segments and fields
 
     private mutating func startSegment(_ name: UnsafeBufferPointer<UInt8>) throws(HL7XMLError) {
-        segmentID = Array(name)
-        isMSH = segmentID == [0x4D, 0x53, 0x48]
+        segmentID.removeAll(keepingCapacity: true)
+        segmentID.append(contentsOf: name)
+        isMSH = name[0] == 0x4D && name[1] == 0x53 && name[2] == 0x48
         if isMSH {
             guard !sawMSH else {
                 throw HL7XMLError(.notHL7, "a second MSH: one HL7 v2.xml document holds one message")
@@ -193,25 +191,29 @@ struct XMLToER7 {
                 throw HL7XMLError(.notHL7, "segment \(Self.string(name)) before the MSH (every message starts with MSH)")
             }
         }
-        fields.removeAll(keepingCapacity: true)
+        segmentBytes.removeAll(keepingCapacity: true)
+        cells.removeAll(keepingCapacity: true)
+        for i in repetitionCounts.indices { repetitionCounts[i] = 0 }
     }
 
     private mutating func startField(_ n: Int) throws(HL7XMLError) {
-        if isMSH && n <= 2 {
-            // MSH.1 / MSH.2 are read raw; after other MSH fields they can no longer change anything.
-        } else {
+        if !(isMSH && n <= 2) {
+            // MSH.1 / MSH.2 are read raw; every other value needs the delimiters to escape text.
             try fixDelimiters()
         }
         fieldNumber = n
-        fieldText.removeAll(keepingCapacity: true)
+        while repetitionCounts.count <= n { repetitionCounts.append(0) }
+        repetitionIndex = Int(repetitionCounts[n])
+        repetitionCounts[n] += 1
+        fieldStart = segmentBytes.count
         fieldHasChildren = false
         fieldHasText = false
-        components.removeAll(keepingCapacity: true)
     }
 
     private mutating func endField() throws(HL7XMLError) {
         if isMSH && fieldNumber <= 2 {
-            let value = fieldText
+            let value = Array(segmentBytes[fieldStart...])
+            segmentBytes.removeSubrange(fieldStart...)
             let existing = fieldNumber == 1 ? msh1 : msh2
             if existing != nil || delimitersFixed {
                 // nhapi's QRY_R02 repeats empty <MSH.1/> <MSH.2/>: tolerated, anything else is not.
@@ -223,45 +225,60 @@ struct XMLToER7 {
             if fieldNumber == 1 { msh1 = value } else { msh2 = value }
             return
         }
-        var repetition: [[[UInt8]]]
         if fieldHasChildren {
             try requireBlank(fieldHasText, "field")
-            repetition = components.map { $0 ?? [[]] }
-            if repetition.isEmpty { repetition = [[[]]] }
+            // An element with only empty children still makes the repetition exist.
+            if !cells.contains(where: { $0.field == Int32(fieldNumber) && $0.repetition == Int32(repetitionIndex) }) {
+                cells.append(Cell(field: Int32(fieldNumber), repetition: Int32(repetitionIndex), component: 1, subcomponent: 1,
+                                  start: Int32(segmentBytes.count), end: Int32(segmentBytes.count)))
+            }
         } else {
-            repetition = [[fieldText]]
+            addCell(component: 1, subcomponent: 1, from: fieldStart)
         }
-        while fields.count <= fieldNumber { fields.append([]) }
-        fields[fieldNumber].append(repetition)
-        if isMSH && fieldNumber == 18 && fields[18].count == 1 { characterSetName = repetition[0][0] }
     }
 
     private mutating func endSegment() throws(HL7XMLError) {
         if isMSH { try fixDelimiters() }
         if !out.isEmpty { out.append(13) }
         out += segmentID
-        var first = 1
+        var f: Int32 = 0
         if isMSH {
             out.append(fs)
             out += msh2 ?? []
-            first = 3
+            f = 2
         }
-        if fields.count > first {
-            for n in first..<fields.count {
-                out.append(fs)
-                for (r, repetition) in fields[n].enumerated() {
-                    if r > 0 { out.append(rep) }
-                    for (c, component) in repetition.enumerated() {
-                        if c > 0 { out.append(comp) }
-                        for (s, value) in component.enumerated() {
-                            if s > 0 { out.append(sub) }
-                            out += value
-                        }
-                    }
-                }
+        var sorted = true
+        for i in cells.indices.dropFirst() where !cells[i - 1].precedes(cells[i]) { sorted = false; break }
+        if !sorted {
+            cells.sort { $0.precedes($1) }
+        }
+        var r: Int32 = 0, c: Int32 = 1, s: Int32 = 1
+        var previous: Cell?
+        for cell in cells {
+            if let previous, !previous.precedes(cell) {
+                throw HL7XMLError(.unexpectedElement, "\(Self.string(segmentID)).\(cell.field) repetition \(cell.repetition + 1) gives component \(cell.component), subcomponent \(cell.subcomponent) twice")
             }
-        } else if isMSH && fields.count <= 2 {
-            // MSH with only MSH.1/MSH.2: "MSH|^~\&" plus nothing.
+            previous = cell
+            if cell.field > f {
+                for _ in f..<cell.field { out.append(fs) }
+                f = cell.field; r = 0; c = 1; s = 1
+            }
+            if cell.repetition > r {
+                for _ in r..<cell.repetition { out.append(rep) }
+                r = cell.repetition; c = 1; s = 1
+            }
+            if cell.component > c {
+                for _ in c..<cell.component { out.append(comp) }
+                c = cell.component; s = 1
+            }
+            if cell.subcomponent > s {
+                for _ in s..<cell.subcomponent { out.append(sub) }
+                s = cell.subcomponent
+            }
+            out += segmentBytes[Int(cell.start)..<Int(cell.end)]
+            if isMSH && cell.field == 18 && cell.repetition == 0 && cell.component == 1 && cell.subcomponent == 1 {
+                characterSetName = Array(segmentBytes[Int(cell.start)..<Int(cell.end)])
+            }
         }
         guard out.count <= options.maxDocumentBytes * 4 else {
             throw HL7XMLError(.tooLarge, "the ER7 form of the message exceeds \(options.maxDocumentBytes * 4) bytes")
@@ -308,10 +325,11 @@ struct XMLToER7 {
         case .escape:
             throw HL7XMLError(.invalidValue, "an <escape> element has no content but its V attribute")
         case .field where isMSH && fieldNumber <= 2:
-            try appendToLeaf(Array(value), raw: true)
+            segmentBytes.append(contentsOf: value)
+            markText(blank: Self.isBlank(value))
+            try checkLength()
         case .field, .component, .subcomponent:
-            var escaped: [UInt8] = []
-            escaped.reserveCapacity(value.count)
+            var blank = true
             for b in value {
                 let code: UInt8
                 switch b {
@@ -320,29 +338,42 @@ struct XMLToER7 {
                 case sub: code = 0x54          // T
                 case rep: code = 0x52          // R
                 case esc: code = 0x45          // E
-                case 13: escaped += [esc, 0x58, 0x30, 0x44, esc]; continue   // \X0D\
-                case 10: escaped += [esc, 0x58, 0x30, 0x41, esc]; continue   // \X0A\
+                case 13:                       // \X0D\: a line break would end the ER7 segment
+                    segmentBytes += [esc, 0x58, 0x30, 0x44, esc]; continue
+                case 10:                       // \X0A\
+                    segmentBytes += [esc, 0x58, 0x30, 0x41, esc]; continue
                 default:
                     if let trunc, b == trunc { code = 0x50 } // P
-                    else { escaped.append(b); continue }
+                    else {
+                        if b != 0x20 && b != 0x09 { blank = false }
+                        segmentBytes.append(b)
+                        continue
+                    }
                 }
-                escaped += [esc, code, esc]
+                blank = false
+                segmentBytes.append(esc); segmentBytes.append(code); segmentBytes.append(esc)
             }
-            try appendToLeaf(escaped, raw: false, blank: Self.isBlank(value))
+            markText(blank: blank)
+            try checkLength()
         }
     }
 
-    private mutating func appendToLeaf(_ bytes: [UInt8], raw: Bool, blank: Bool = false) throws(HL7XMLError) {
+    private mutating func markText(blank: Bool) {
+        guard !blank else { return }
         switch stack.last {
-        case .field: fieldText += bytes; fieldHasText = fieldHasText || !blank; try checkLength(fieldText.count)
-        case .component: componentText += bytes; componentHasText = componentHasText || !blank; try checkLength(componentText.count)
-        case .subcomponent: subcomponentText += bytes; try checkLength(subcomponentText.count)
+        case .field: fieldHasText = true
+        case .component: componentHasText = true
         default: break
         }
     }
 
-    private func checkLength(_ n: Int) throws(HL7XMLError) {
-        guard n <= options.maxValueBytes else {
+    private func checkLength() throws(HL7XMLError) {
+        let start = switch stack.last {
+        case .component: componentStart
+        case .subcomponent: subcomponentStart
+        default: fieldStart
+        }
+        guard segmentBytes.count - start <= options.maxValueBytes else {
             throw HL7XMLError(.tooLarge, "a value is longer than \(options.maxValueBytes) bytes")
         }
     }

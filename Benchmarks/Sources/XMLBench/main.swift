@@ -3,6 +3,7 @@
 // The synthetic ER7 corpus (mixed ADT/SIU/REF/ORU) is converted to HL7 v2.xml once; then, on one
 // core: XML parse to the model (libxml2 streaming reader + mapping + ER7 index), the mapping to
 // ER7 bytes alone, and model to XML. MB/s counts XML bytes (read or written).
+// --only a|b|c runs one measurement (for profiling).
 import HL7
 import HL7XML
 #if canImport(Glibc)
@@ -12,12 +13,14 @@ import SwitchboardTestSupport
 
 var seconds = 1.0
 var messageCount = 2_000
+var only: String?
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
     switch a {
     case "--seconds": seconds = Double(args.popFirst() ?? "") ?? seconds
     case "--messages": messageCount = Int(args.popFirst() ?? "") ?? messageCount
-    default: print("usage: xml-bench [--seconds S] [--messages N]"); exit(2)
+    case "--only": only = args.popFirst()
+    default: print("usage: xml-bench [--seconds S] [--messages N] [--only a|b|c]"); exit(2)
     }
 }
 
@@ -34,6 +37,7 @@ nonisolated(unsafe) var sink = 0
 /// and median MB/s (of `bytesPerPass`) and messages/s.
 @MainActor
 func measure(_ name: String, bytesPerPass: Int, _ body: (Int) throws -> Int) rethrows {
+    if let only, !name.hasPrefix("(" + only + ")") { return }
     let clock = ContinuousClock()
     for i in 0..<min(200, xmlCorpus.count) { sink &+= try body(i) }
     var rates: [Double] = []
