@@ -26,9 +26,21 @@ enum XMLSAXParser {
 
     /// Per-parse state reachable from the C callbacks through `ctxt->userData`.
     final class Context {
-        var mapper: XMLToER7
+        /// Only the C callbacks of one synchronous parse touch it: no dynamic exclusivity checks.
+        @exclusivity(unchecked) var mapper: XMLToER7
         var error: HL7XMLError?
         var parser: xmlParserCtxtPtr?
+        /// The last namespace URI pointer found to be HL7's (libxml2 interns names per document).
+        var acceptedNamespace: UnsafePointer<xmlChar>?
+
+        /// True for no namespace or `urn:hl7-org:v2xml`.
+        func isHL7Namespace(_ uri: UnsafePointer<xmlChar>?) -> Bool {
+            guard let uri else { return true }
+            if uri == acceptedNamespace { return true }
+            guard XMLSAXParser.buffer(uri).elementsEqual(XMLSAXParser.hl7Namespace) else { return false }
+            acceptedNamespace = uri
+            return true
+        }
 
         init(options: HL7XMLOptions) {
             mapper = XMLToER7(options: options)
@@ -52,8 +64,9 @@ enum XMLSAXParser {
         }
     }
 
-    static func context(_ p: UnsafeMutableRawPointer?) -> Context {
-        Unmanaged<Context>.fromOpaque(p!).takeUnretainedValue()
+    /// Calls `body` with the parse's context without retaining it (the parse owns it).
+    static func withContext(_ p: UnsafeMutableRawPointer?, _ body: (Context) -> Void) {
+        Unmanaged<Context>.fromOpaque(p!)._withUnsafeGuaranteedRef(body)
     }
 
     static func buffer(_ p: UnsafePointer<xmlChar>?) -> UnsafeBufferPointer<UInt8> {
@@ -73,11 +86,11 @@ enum XMLSAXParser {
         var h = xmlSAXHandler()
         h.initialized = 0xDEEDBEAF   // XML_SAX2_MAGIC: use the namespace-aware callbacks
         h.startElementNs = { ctx, localname, _, uri, _, _, attributeCount, _, attributes in
-            let c = XMLSAXParser.context(ctx)
+          XMLSAXParser.withContext(ctx) { c in
             let name = XMLSAXParser.buffer(localname)
-            let inNamespace = uri == nil || XMLSAXParser.buffer(uri).elementsEqual(XMLSAXParser.hl7Namespace)
+            let inNamespace = c.isHL7Namespace(uri)
             var escapeValue: [UInt8]?
-            let isEscape = name.elementsEqual(XMLSAXParser.escapeName)
+            let isEscape = name.count == 6 && name.elementsEqual(XMLSAXParser.escapeName)
             if isEscape, let attributes {
                 // 5 pointers per attribute: localname, prefix, URI, value start, value end.
                 for k in 0..<Int(attributeCount) {
@@ -92,30 +105,32 @@ enum XMLSAXParser {
                 }
                 if isEscape { try m.startEscape(escapeValue) } else { try m.start(name) }
             }
+          }
         }
         h.endElementNs = { ctx, _, _, _ in
-            XMLSAXParser.context(ctx).run { m throws(HL7XMLError) in try m.end() }
+            XMLSAXParser.withContext(ctx) { $0.run { m throws(HL7XMLError) in try m.end() } }
         }
         h.characters = { ctx, chars, len in
             let text = UnsafeBufferPointer(start: chars, count: Int(len))
-            XMLSAXParser.context(ctx).run { m throws(HL7XMLError) in try m.text(text) }
+            XMLSAXParser.withContext(ctx) { $0.run { m throws(HL7XMLError) in try m.text(text) } }
         }
         h.ignorableWhitespace = h.characters
         h.cdataBlock = h.characters
         h.internalSubset = { ctx, _, _, _ in
-            XMLSAXParser.context(ctx).fail(HL7XMLError(.forbiddenConstruct, "a DOCTYPE is not accepted (no DTDs, no entities)"))
+            XMLSAXParser.withContext(ctx) { $0.fail(HL7XMLError(.forbiddenConstruct, "a DOCTYPE is not accepted (no DTDs, no entities)")) }
         }
         h.externalSubset = h.internalSubset
         h.reference = { ctx, _ in
-            XMLSAXParser.context(ctx).fail(HL7XMLError(.forbiddenConstruct, "entity references are not accepted"))
+            XMLSAXParser.withContext(ctx) { $0.fail(HL7XMLError(.forbiddenConstruct, "entity references are not accepted")) }
         }
         h.serror = { ctx, error in
-            guard let ctx, let error else { return }
-            let c = XMLSAXParser.context(ctx)
-            guard c.error == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
-            var text = error.pointee.message.map { String(cString: $0) } ?? "XML error \(error.pointee.code)"
-            while text.last == "\n" || text.last == " " { text.removeLast() }
-            c.fail(HL7XMLError(.notWellFormed, text, line: Int(error.pointee.line)))
+            guard let ctx, let error, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
+            XMLSAXParser.withContext(ctx) { c in
+                guard c.error == nil else { return }
+                var text = error.pointee.message.map { String(cString: $0) } ?? "XML error \(error.pointee.code)"
+                while text.last == "\n" || text.last == " " { text.removeLast() }
+                c.fail(HL7XMLError(.notWellFormed, text, line: Int(error.pointee.line)))
+            }
         }
         return h
     }
