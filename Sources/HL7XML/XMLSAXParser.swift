@@ -29,6 +29,8 @@ enum XMLSAXParser {
         /// Only the C callbacks of one synchronous parse touch it: no dynamic exclusivity checks.
         @exclusivity(unchecked) var mapper: XMLToER7
         var error: HL7XMLError?
+        /// `error != nil`, as a cheap flag for the hot callbacks.
+        var failed = false
         var parser: xmlParserCtxtPtr?
         /// The last namespace URI pointer found to be HL7's (libxml2 interns names per document).
         var acceptedNamespace: UnsafePointer<xmlChar>?
@@ -48,7 +50,8 @@ enum XMLSAXParser {
 
         /// Records the first failure with its position and stops libxml2.
         func fail(_ e: HL7XMLError) {
-            guard error == nil else { return }
+            guard !failed else { return }
+            failed = true
             var located = e
             if let parser {
                 if located.line == nil, let input = parser.pointee.input { located.line = Int(input.pointee.line) }
@@ -59,7 +62,7 @@ enum XMLSAXParser {
         }
 
         func run(_ body: (inout XMLToER7) throws(HL7XMLError) -> Void) {
-            guard error == nil else { return }
+            guard !failed else { return }
             do throws(HL7XMLError) { try body(&mapper) } catch { fail(error) }
         }
     }
@@ -126,7 +129,7 @@ enum XMLSAXParser {
         h.serror = { ctx, error in
             guard let ctx, let error, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
             XMLSAXParser.withContext(ctx) { c in
-                guard c.error == nil else { return }
+                guard !c.failed else { return }
                 var text = error.pointee.message.map { String(cString: $0) } ?? "XML error \(error.pointee.code)"
                 while text.last == "\n" || text.last == " " { text.removeLast() }
                 c.fail(HL7XMLError(.notWellFormed, text, line: Int(error.pointee.line)))

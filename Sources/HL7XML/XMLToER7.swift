@@ -329,7 +329,22 @@ struct XMLToER7 {
             markText(blank: Self.isBlank(value))
             try checkLength()
         case .field, .component, .subcomponent:
-            var blank = true
+            // Fast path: nothing to escape (the usual case).
+            var plain = true, blank = true
+            for b in value {
+                if b == fs || b == comp || b == sub || b == rep || b == esc || b == 13 || b == 10 || b == (trunc ?? fs) {
+                    plain = false
+                    break
+                }
+                if b != 0x20 && b != 0x09 { blank = false }
+            }
+            if plain {
+                segmentBytes.append(contentsOf: value)
+                markText(blank: blank)
+                try checkLength()
+                return
+            }
+            blank = true
             for b in value {
                 let code: UInt8
                 switch b {
