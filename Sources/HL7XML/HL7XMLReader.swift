@@ -17,7 +17,13 @@ public enum HL7XMLReader {
             throw HL7XMLError(.tooLarge, "the document has \(xml.count) bytes, more than the maximum of \(options.maxDocumentBytes)")
         }
         guard !xml.isEmpty else { throw HL7XMLError(.notHL7, "the document is empty") }
-        let result: Result<[UInt8], HL7XMLError> = xml.withUnsafeBufferPointer { buffer in
+        // White space before `<?xml` is not XML, but it is what files and pipes often carry and
+        // the sniffing accepts it: skip it (error offsets then count from the first `<`).
+        var skip = 0
+        while skip < xml.count, xml[skip] == 0x20 || xml[skip] == 0x09 || xml[skip] == 0x0A || xml[skip] == 0x0D { skip += 1 }
+        guard skip < xml.count else { throw HL7XMLError(.notHL7, "the document is empty") }
+        let result: Result<[UInt8], HL7XMLError> = xml.withUnsafeBufferPointer { whole in
+            let buffer = UnsafeBufferPointer(rebasing: whole[skip...])
             do throws(HL7XMLError) {
                 return .success(try XMLSAXParser.er7(buffer, options: options))
             } catch {
