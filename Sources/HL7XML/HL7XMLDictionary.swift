@@ -6,6 +6,9 @@
 ///   whose type is itself composite has subcomponent elements named after that type (`CX.4` is
 ///   `HD`, so `<CX.4><HD.1>…</HD.1></CX.4>`).
 ///
+/// * ``structureTable``: the v2.5.1 message structures Switchboard handles, with their groups
+///   (`ADT_A01.INSURANCE`); ``structureAliases`` maps trigger events to their structure.
+///
 /// Anything not listed (a Z segment, a field past the end of a list, a primitive-typed value that
 /// nevertheless has components) uses the documented generic type name ``genericType``
 /// (`varies`): `<ZPI.2><varies.1>…</varies.1></ZPI.2>`. The reader ignores type names and uses
@@ -85,6 +88,56 @@ public enum HL7XMLDictionary {
         "XPN": "FN ST ST ST ST IS ID ID CE DR ID TS TS ST",
         "XTN": "ST ID ID ST NM NM NM NM ST NM NM ST",
     ]
+
+    /// Message structures (v2.5.1): segment ids in order, groups as `NAME(…)`. Every position
+    /// may repeat or be absent when matching (the writer is lenient; it does not validate).
+    static let structureTable: [String: String] = [
+        "ADT_A01": "MSH SFT EVN PID PD1 ROL NK1 PV1 PV2 ROL DB1 OBX AL1 DG1 DRG PROCEDURE(PR1 ROL) GT1 INSURANCE(IN1 IN2 IN3 ROL) ACC UB1 UB2 PDA",
+        "ADT_A03": "MSH SFT EVN PID PD1 ROL NK1 PV1 PV2 ROL DB1 AL1 DG1 DRG PROCEDURE(PR1 ROL) OBX GT1 INSURANCE(IN1 IN2 IN3 ROL) ACC PDA",
+        "SIU_S12": "MSH SFT SCH TQ1 NTE PATIENT(PID PD1 PV1 PV2 OBX DG1) RESOURCES(RGS SERVICE(AIS NTE) GENERAL_RESOURCE(AIG NTE) LOCATION_RESOURCE(AIL NTE) PERSONNEL_RESOURCE(AIP NTE))",
+        "REF_I12": "MSH SFT RF1 AUTHORIZATION_CONTACT(AUT CTD) PROVIDER_CONTACT(PRD CTD) PID NK1 GT1 INSURANCE(IN1 IN2 IN3) ACC DG1 DRG AL1 PROCEDURE(PR1 AUTHORIZATION_CONTACT(AUT CTD)) OBSERVATION(OBR NTE RESULTS_NOTES(OBX NTE)) PATIENT_VISIT(PV1 PV2) NTE",
+        "RRI_I12": "MSH SFT MSA RF1 AUTHORIZATION_CONTACT(AUT CTD) PROVIDER_CONTACT(PRD CTD) PID ACC DG1 DRG AL1 PROCEDURE(PR1 AUTHORIZATION_CONTACT(AUT CTD)) OBSERVATION(OBR NTE RESULTS_NOTES(OBX NTE)) PATIENT_VISIT(PV1 PV2) NTE",
+        "ACK": "MSH SFT MSA ERR",
+    ]
+
+    /// Message types (`MSH-9.1_MSH-9.2`) that use another type's structure (v2.5.1).
+    static let structureAliases: [String: String] = [
+        "ADT_A04": "ADT_A01", "ADT_A08": "ADT_A01", "ADT_A13": "ADT_A01",
+        "SIU_S13": "SIU_S12", "SIU_S14": "SIU_S12", "SIU_S15": "SIU_S12", "SIU_S16": "SIU_S12",
+        "SIU_S17": "SIU_S12", "SIU_S26": "SIU_S12",
+        "REF_I13": "REF_I12", "REF_I14": "REF_I12", "REF_I15": "REF_I12",
+        "RRI_I13": "RRI_I12", "RRI_I14": "RRI_I12", "RRI_I15": "RRI_I12",
+    ]
+
+    /// One position of a message structure: a segment, or a group of positions.
+    indirect enum StructureItem: Sendable {
+        case segment(String)
+        case group(String, [StructureItem])
+    }
+
+    /// The parsed structures of ``structureTable``.
+    static let structures: [String: [StructureItem]] = structureTable.mapValues { text in
+        var tokens = Substring(text)
+        return parseItems(&tokens)
+    }
+
+    /// `A B G(C D) E` → items; stops at `)` or the end.
+    static func parseItems(_ text: inout Substring) -> [StructureItem] {
+        var items: [StructureItem] = []
+        while let c = text.first {
+            if c == " " { text.removeFirst(); continue }
+            if c == ")" { text.removeFirst(); break }
+            let name = text.prefix { $0 != " " && $0 != "(" && $0 != ")" }
+            text.removeFirst(name.count)
+            if text.first == "(" {
+                text.removeFirst()
+                items.append(.group(String(name), parseItems(&text)))
+            } else {
+                items.append(.segment(String(name)))
+            }
+        }
+        return items
+    }
 
     /// Field data types per segment, parsed once from ``segmentFieldTable``.
     static let segmentFields: [String: [String]] = segmentFieldTable.mapValues { $0.split(separator: " ").map(String.init) }

@@ -5,10 +5,13 @@ public import HL7
 
 /// Writes an `HL7` message as a well-formed HL7 v2.xml document (namespace `urn:hl7-org:v2xml`).
 ///
-/// * The root element is the message structure: MSH-9.3, else MSH-9.1`_`MSH-9.2, else MSH-9.1
-///   (`ACK`); `MSG_UNKNOWN` when none of those is a valid structure name.
-/// * Segments are written directly under the root, in order (no group elements: HL7XMLReader and
-///   the conformance rules treat groups as transparent, so nothing is lost).
+/// * The root element is the message structure: MSH-9.3, else MSH-9.1`_`MSH-9.2 (mapped to its
+///   structure: `ADT_A04` → `ADT_A01`), else MSH-9.1 (`ACK`); `MSG_UNKNOWN` when none of those is
+///   a valid structure name.
+/// * For the structures in ``HL7XMLDictionary`` (ADT_A01, ADT_A03, SIU_S12, REF_I12, RRI_I12, ACK
+///   and the events that share them) segments are placed in their group elements
+///   (`<ADT_A01.INSURANCE>`); otherwise, or when the segments do not fit the structure, they are
+///   written directly under the root (readers treat groups as transparent, so nothing is lost).
 /// * `<SEG.n>` per field repetition; components `<TYPE.k>` and subcomponents `<CTYPE.j>` named
 ///   from ``HL7XMLDictionary``, with the generic `varies` for anything it does not know.
 ///   Composite values are always wrapped (`<PID.3><CX.1>…</CX.1></PID.3>`); primitive values with
@@ -28,8 +31,20 @@ public enum HL7XMLWriter {
         out.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
         let root = rootName(message)
         out.raw("<" + root + " xmlns=\"" + namespace + "\">\n")
-        for segment in message.segments {
-            write(segment, into: &out)
+        let segments = message.segments
+        if let steps = MessageStructureMatcher.steps(ids: segments.map(\.id), structure: root) {
+            var open: [String] = []
+            for step in steps {
+                switch step {
+                case .open(let name): out.raw("<" + name + ">"); open.append(name)
+                case .segment(let i): write(segments[i], into: &out)
+                case .close: out.raw("</" + open.removeLast() + ">\n")
+                }
+            }
+        } else {
+            for segment in segments {
+                write(segment, into: &out)
+            }
         }
         out.raw("</" + root + ">\n")
         return out.bytes
@@ -42,7 +57,9 @@ public enum HL7XMLWriter {
         let candidates = [structure, code.isEmpty || event.isEmpty ? "" : code + "_" + event, code]
         for candidate in candidates where !candidate.isEmpty {
             let bytes = Array(candidate.utf8)
-            if bytes.withUnsafeBufferPointer({ XMLToER7.isMessageName($0) }) { return candidate }
+            if bytes.withUnsafeBufferPointer({ XMLToER7.isMessageName($0) }) {
+                return HL7XMLDictionary.structureAliases[candidate] ?? candidate
+            }
         }
         return "MSG_UNKNOWN"
     }

@@ -62,4 +62,25 @@ struct XMLRoundTripTests {
         #expect(back.segment("PID")?[5].rawText == "DOE^JO\\S\\E")
         #expect(back.segment("ZPI")?[1].rawText == "a^b&c~\\.br\\")
     }
+
+    @Test func writerPlacesSegmentsInTheirGroups() throws {
+        let siu = try HL7Message(parsing: "MSH|^~\\&|A|B|C|D|20260101||SIU^S12^SIU_S12|X2|P|2.5.1\rSCH|1\rPID|1\rPV1|1\rRGS|1\rAIS|1\rNTE|1|L|svc note\rAIP|1\rAIL|1\r")
+        let xml = String(decoding: HL7XMLWriter.document(siu), as: UTF8.self)
+        #expect(xml.contains("<SIU_S12.PATIENT><PID>"))
+        #expect(xml.contains("<SIU_S12.RESOURCES><RGS>"))
+        #expect(xml.contains("<SIU_S12.SERVICE><AIS><AIS.1>1</AIS.1></AIS>\n<NTE>"))
+        #expect(xml.contains("<SIU_S12.LOCATION_RESOURCE><AIL>"))
+        let back = try HL7XMLReader.message(Array(xml.utf8))
+        #expect(back.segments.map(\.id) == siu.segments.map(\.id))
+        // An event sharing a structure (A04 → ADT_A01) and a Z segment the structure lacks
+        // (segments then go directly under the root).
+        let a04 = try HL7Message(parsing: "MSH|^~\\&|A|B|C|D|20260101||ADT^A04|X3|P|2.5.1\rEVN|A04\rPID|1\rPV1|1\rIN1|1\rIN2|1\r")
+        let a04xml = String(decoding: HL7XMLWriter.document(a04), as: UTF8.self)
+        #expect(a04xml.contains(#"<ADT_A01 xmlns="urn:hl7-org:v2xml">"#))
+        #expect(a04xml.contains("<ADT_A01.INSURANCE><IN1>"))
+        let z = try HL7Message(parsing: "MSH|^~\\&|A|B|C|D|20260101||ADT^A01^ADT_A01|X4|P|2.5.1\rEVN|A01\rPID|1\rZPI|1\rPV1|1\rIN1|1\r")
+        let flat = String(decoding: HL7XMLWriter.document(z), as: UTF8.self)
+        #expect(!flat.contains("ADT_A01.INSURANCE"))
+        #expect(flat.contains("<ZPI><ZPI.1>1</ZPI.1></ZPI>"))
+    }
 }
