@@ -129,14 +129,20 @@ struct XMLOutput {
     }
 
     /// Character data: `& < >` escaped; characters XML 1.0 cannot carry as `<escape V="Xhh"/>`.
-    mutating func text(_ s: String) {
+    mutating func text(_ s: String) { escaped(s, inAttribute: false) }
+
+    /// An attribute value (in double quotes): `& < > "` escaped, control characters as `&#n;`.
+    mutating func attribute(_ s: String) { escaped(s, inAttribute: true) }
+
+    private mutating func escaped(_ s: String, inAttribute: Bool) {
         for b in s.utf8 {
             switch b {
             case 0x26: raw("&amp;")
             case 0x3C: raw("&lt;")
             case 0x3E: raw("&gt;")
-            case 0x09, 0x0A, 0x0D: bytes.append(b)
-            case 0..<0x20: raw("<escape V=\"X" + Self.hex(b) + "\"/>")
+            case 0x22 where inAttribute: raw("&quot;")
+            case 0x09 where !inAttribute, 0x0A where !inAttribute, 0x0D where !inAttribute: bytes.append(b)
+            case 0..<0x20: raw(inAttribute ? "&#" + String(b) + ";" : "<escape V=\"X" + Self.hex(b) + "\"/>")
             default: bytes.append(b)
             }
         }
@@ -184,19 +190,6 @@ struct XMLOutput {
             i = close + 1
         }
         flush(&self)
-    }
-
-    mutating func attribute(_ s: String) {
-        for b in s.utf8 {
-            switch b {
-            case 0x26: raw("&amp;")
-            case 0x3C: raw("&lt;")
-            case 0x3E: raw("&gt;")
-            case 0x22: raw("&quot;")
-            case 0..<0x20: raw("&#" + String(b) + ";")
-            default: bytes.append(b)
-            }
-        }
     }
 
     static func hex(_ b: UInt8) -> String {

@@ -38,22 +38,10 @@ nonisolated(unsafe) var sink = 0
 @MainActor
 func measure(_ name: String, bytesPerPass: Int, _ body: (Int) throws -> Int) rethrows {
     if let only, !name.hasPrefix("(" + only + ")") { return }
-    let clock = ContinuousClock()
     for i in 0..<min(200, xmlCorpus.count) { sink &+= try body(i) }
-    var rates: [Double] = []
-    for _ in 0..<5 {
-        var passes = 0
-        let start = clock.now
-        var elapsed = Duration.zero
-        repeat {
-            for i in 0..<xmlCorpus.count { sink &+= try body(i) }
-            passes += 1
-            elapsed = clock.now - start
-        } while elapsed < .milliseconds(Int64(seconds * 1000))
-        let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        rates.append(Double(passes) / s)
+    let rates = try BenchmarkRounds.passesPerSecond(seconds: seconds) {
+        for i in 0..<xmlCorpus.count { sink &+= try body(i) }
     }
-    rates.sort()
     let best = rates.last!, median = rates[rates.count / 2]
     func mb(_ passesPerSecond: Double) -> String { String(Int((passesPerSecond * Double(bytesPerPass) / 1e6).rounded())) }
     let msgs = Int(median * Double(xmlCorpus.count))
