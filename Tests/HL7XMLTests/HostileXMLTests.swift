@@ -122,4 +122,49 @@ struct HostileXMLTests {
             #expect(error.code == .forbiddenConstruct)
         }
     }
+
+    /// T15: documents that point at a loopback listener (external entity, parameter entity,
+    /// external DTD subset, stylesheet PI, XInclude) are all refused or read without fetching:
+    /// the listener's backlog stays empty. Prints the T15 JSON line (timings reported, not asserted).
+    @Test func loopbackListenerIsNeverContacted() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(listener >= 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0 && listen(listener, 16) == 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
+        let url = "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+        let header = #"<MSH><MSH.1>|</MSH.1><MSH.2>^~\&amp;</MSH.2><MSH.10>X</MSH.10></MSH>"#
+        let docs = [
+            "<?xml version=\"1.0\"?><!DOCTYPE ADT_A01 [<!ENTITY x SYSTEM \"\(url)/x\">]><ADT_A01>\(header.replacingOccurrences(of: ">X<", with: ">&x;<"))</ADT_A01>",
+            "<?xml version=\"1.0\"?><!DOCTYPE ADT_A01 [<!ENTITY % p SYSTEM \"\(url)/p\"> %p;]><ADT_A01>\(header)</ADT_A01>",
+            "<?xml version=\"1.0\"?><!DOCTYPE ADT_A01 SYSTEM \"\(url)/hl7.dtd\"><ADT_A01>\(header)</ADT_A01>",
+            "<?xml version=\"1.0\"?><?xml-stylesheet type=\"text/xsl\" href=\"\(url)/s.xsl\"?><ADT_A01>\(header)</ADT_A01>",
+            "<ADT_A01 xmlns:xi=\"http://www.w3.org/2001/XInclude\">\(header)<xi:include href=\"\(url)/i\"/></ADT_A01>",
+        ]
+        var rejected = 0, maxMicroseconds = 0
+        let clock = ContinuousClock()
+        for doc in docs {
+            let start = clock.now
+            if (try? HL7XMLReader.batch(Array(doc.utf8))) == nil { rejected += 1 }
+            let elapsed = clock.now - start
+            maxMicroseconds = max(maxMicroseconds, Int(elapsed.components.seconds) * 1_000_000 + Int(elapsed.components.attoseconds / 1_000_000_000_000))
+        }
+        // Any connection attempt would sit in the backlog: accept must find none.
+        _ = fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) | O_NONBLOCK)
+        var hits = 0
+        while case let c = accept(listener, nil, nil), c >= 0 { hits += 1; close(c) }
+        #expect(hits == 0)
+        #expect(rejected == 4)   // the stylesheet PI is ignored: the message is read, nothing fetched
+        print(#"{"test":"T15","docs":\#(docs.count),"rejected":\#(rejected),"net_hits":\#(hits),"max_ms":\#(Double(maxMicroseconds) / 1000)}"#)
+    }
 }
