@@ -109,10 +109,24 @@ public enum HL7XMLDictionary {
         "RRI_I13": "RRI_I12", "RRI_I14": "RRI_I12", "RRI_I15": "RRI_I12",
     ]
 
-    /// One position of a message structure: a segment, or a group of positions.
-    indirect enum StructureItem: Sendable {
-        case segment(String)
-        case group(String, [StructureItem])
+    /// One position of a message structure: a segment (``children`` empty), or a group of
+    /// positions. (A plain struct rather than an indirect enum: LeakSanitizer cannot follow the
+    /// tagged box pointers of indirect enums held in a global and reports them as leaks.)
+    struct StructureItem: Sendable {
+        /// The segment id, or the group name (`INSURANCE`).
+        var name: String
+        var isGroup: Bool
+        var children: [StructureItem]
+        /// The segment a group starts with (its own id for a segment).
+        var firstSegment: String?
+
+        static func segment(_ id: String) -> StructureItem {
+            StructureItem(name: id, isGroup: false, children: [], firstSegment: id)
+        }
+
+        static func group(_ name: String, _ children: [StructureItem]) -> StructureItem {
+            StructureItem(name: name, isGroup: true, children: children, firstSegment: children.first?.firstSegment)
+        }
     }
 
     /// The parsed structures of ``structureTable``.

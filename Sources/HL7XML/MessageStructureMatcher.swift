@@ -38,32 +38,23 @@ struct MessageStructureMatcher {
             progress = false
             for (i, item) in items.enumerated() {
                 if anchorOnce && i == 0 && !firstPass { continue }
-                switch item {
-                case .segment(let id):
-                    while position < ids.count, ids[position] == id {
+                if !item.isGroup {
+                    while position < ids.count, ids[position] == item.name {
                         steps.append(.segment(position))
                         position += 1
                         progress = true
                         if anchorOnce && i == 0 { break }
                     }
-                case .group(let name, let children):
-                    while position < ids.count, Self.firstSegment(children) == ids[position] {
-                        steps.append(.open(structureName + "." + name))
-                        match(children, anchorOnce: true)
+                } else {
+                    while position < ids.count, item.firstSegment == ids[position] {
+                        steps.append(.open(structureName + "." + item.name))
+                        match(item.children, anchorOnce: true)
                         steps.append(.close)
                         progress = true
                     }
                 }
             }
             firstPass = false
-        }
-    }
-
-    static func firstSegment(_ items: [HL7XMLDictionary.StructureItem]) -> String? {
-        switch items.first {
-        case .segment(let id)?: id
-        case .group(_, let children)?: firstSegment(children)
-        case nil: nil
         }
     }
 }
