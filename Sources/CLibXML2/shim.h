@@ -10,6 +10,12 @@
 #define SWITCHBOARD_CLIBXML2_SHIM_H
 
 #include <libxml/xmlversion.h>
+// Debian's libxml2 is built with ICU, so encoding.h would include the system <unicode/ucnv.h>;
+// a Swift module importing Foundation (whose _FoundationICU carries its own copy of those
+// headers) and this module then fails to build with "'UErrorCode' has different definitions in
+// different modules". Nothing here uses the ICU parts (only xmlCharEncodingHandler, which
+// Switchboard never touches, changes shape), so they are left out.
+#undef LIBXML_ICU_ENABLED
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/xmlreader.h>
