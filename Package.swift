@@ -17,6 +17,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "HL7", targets: ["HL7"]),
+        .library(name: "HL7XML", targets: ["HL7XML"]),
         .library(name: "Journal", targets: ["Journal"]),
         .executable(name: "switchboard", targets: ["switchboard"]),
         // Fixtures and fault-injecting I/O for tests and the Benchmarks package.
@@ -30,6 +31,14 @@ let package = Package(
     targets: [
         // Pure ER7 codec: standard library only.
         .target(name: "HL7", swiftSettings: strictSettings),
+        // The system libxml2 (pkg-config libxml-2.0) behind a small shim header.
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        // HL7 v2.xml <-> the HL7 model, through a hardened libxml2 streaming reader.
+        .target(name: "HL7XML", dependencies: ["HL7", "CLibXML2"], swiftSettings: strictSettings),
         // Segmented append-only log of opaque records.
         .target(
             name: "Journal",
@@ -48,6 +57,7 @@ let package = Package(
             name: "switchboard",
             dependencies: [
                 "HL7",
+                "HL7XML",
                 "Journal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -56,6 +66,11 @@ let package = Package(
         .testTarget(
             name: "HL7Tests",
             dependencies: ["HL7", "SwitchboardTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HL7XMLTests",
+            dependencies: ["HL7", "HL7XML", "SwitchboardTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

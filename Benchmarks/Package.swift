@@ -2,6 +2,7 @@
 // Benchmarks for Switchboard. Always run from a release build:
 //   swift run -c release --package-path Benchmarks hl7-bench
 //   swift run -c release --package-path Benchmarks journal-bench
+//   swift run -c release --package-path Benchmarks xml-bench
 import PackageDescription
 
 let package = Package(
@@ -18,6 +19,15 @@ let package = Package(
                 .product(name: "SwitchboardTestSupport", package: "Switchboard"),
             ],
             path: "Sources/HL7Bench"
+        ),
+        .executableTarget(
+            name: "xml-bench",
+            dependencies: [
+                .product(name: "HL7", package: "Switchboard"),
+                .product(name: "HL7XML", package: "Switchboard"),
+                .product(name: "SwitchboardTestSupport", package: "Switchboard"),
+            ],
+            path: "Sources/XMLBench"
         ),
         .executableTarget(
             name: "journal-bench",

@@ -30,24 +30,12 @@ nonisolated(unsafe) var sink = 0
 /// prints best and median MB/s and messages/s.
 @MainActor
 func measure(_ name: String, _ body: ([UInt8]) throws -> Int) rethrows {
-    let clock = ContinuousClock()
     // Warm-up.
     for m in corpus.prefix(500) { sink &+= try body(m) }
-    var rates: [Double] = []
-    for _ in 0..<5 {
-        var passes = 0
-        let start = clock.now
-        var elapsed = Duration.zero
-        repeat {
-            for m in corpus { sink &+= try body(m) }
-            passes += 1
-            elapsed = clock.now - start
-        } while elapsed < .milliseconds(Int64(seconds * 1000))
-        let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        rates.append(Double(passes * totalBytes) / s)
+    let passes = try BenchmarkRounds.passesPerSecond(seconds: seconds) {
+        for m in corpus { sink &+= try body(m) }
     }
-    rates.sort()
-    let best = rates.last!, median = rates[rates.count / 2]
+    let best = passes.last! * Double(totalBytes), median = passes[passes.count / 2] * Double(totalBytes)
     let perMessage = Double(totalBytes) / Double(corpus.count)
     func mb(_ r: Double) -> String { String(Int((r / 1e6).rounded())) }
     print("\(name.padding(34)) best \(mb(best)) MB/s  median \(mb(median)) MB/s  (\(Int(median / perMessage)) msg/s)")
