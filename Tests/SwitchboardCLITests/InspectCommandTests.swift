@@ -6,13 +6,9 @@ import Testing
 struct InspectCommandTests {
     static let root = SharedConformance.repositoryRoot(testFile: #filePath)
 
-    func run(_ args: [String], input: [UInt8] = []) throws -> CommandResult {
-        let path = try #require(CommandRunner.switchboardPath, "switchboard executable not built next to the tests")
-        return CommandRunner.run(path, args, input: input)
-    }
 
     @Test func prettyNamesFields() throws {
-        let r = try run(["inspect", Self.root + "/samples/adt_a01.hl7"])
+        let r = try runSwitchboard(["inspect", Self.root + "/samples/adt_a01.hl7"])
         #expect(r.status == 0)
         #expect(r.output.contains("MSH-10   Message Control ID"))
         #expect(r.output.contains("PID-5    Patient Name"))
@@ -20,7 +16,7 @@ struct InspectCommandTests {
     }
 
     @Test func treeJSONOfABatch() throws {
-        let r = try run(["inspect", "--format", "tree-json", Self.root + "/samples/batch_adt.hl7"])
+        let r = try runSwitchboard(["inspect", "--format", "tree-json", Self.root + "/samples/batch_adt.hl7"])
         #expect(r.status == 0)
         #expect(r.output.hasPrefix("{\"format\":\"hl7v2-canonical-tree/1\""))
         #expect(r.output.contains("\"message_type\":\"ADT^A01^ADT_A01\""))
@@ -28,24 +24,24 @@ struct InspectCommandTests {
     }
 
     @Test func er7FromStandardInputNormalizesTerminators() throws {
-        let r = try run(["inspect", "--format", "er7", "-"], input: Array("MSH|^~\\&|A\nPID|1\r\n\r\nPV1|1".utf8))
+        let r = try runSwitchboard(["inspect", "--format", "er7", "-"], input: Array("MSH|^~\\&|A\nPID|1\r\n\r\nPV1|1".utf8))
         #expect(r.status == 0)
         #expect(r.stdout == Array("MSH|^~\\&|A\rPID|1\rPV1|1\r".utf8))
-        let c = try run(["convert", "--to", "er7", "-"], input: Array("MSH|^~\\&|A\nPID|1".utf8))
+        let c = try runSwitchboard(["convert", "--to", "er7", "-"], input: Array("MSH|^~\\&|A\nPID|1".utf8))
         #expect(c.stdout == Array("MSH|^~\\&|A\rPID|1\r".utf8))
     }
 
     @Test func badInputNamesFileAndOffsetAndExitsTwo() throws {
-        let r = try run(["inspect", "-"], input: Array("MSH|^~\\&|A\rPI|1\r".utf8))
+        let r = try runSwitchboard(["inspect", "-"], input: Array("MSH|^~\\&|A\rPI|1\r".utf8))
         #expect(r.status == 2)
         #expect(r.errorOutput.contains("<stdin>:11:"))
         #expect(r.errorOutput.contains("invalid segment id"))
-        let missing = try run(["inspect", "/nonexistent/x.hl7"])
+        let missing = try runSwitchboard(["inspect", "/nonexistent/x.hl7"])
         #expect(missing.status == 2)
         #expect(missing.errorOutput.contains("/nonexistent/x.hl7: cannot open"))
-        let usage = try run(["inspect", "--format", "yaml", "x"])
+        let usage = try runSwitchboard(["inspect", "--format", "yaml", "x"])
         #expect(usage.status == 2)
-        let convert = try run(["convert", "--to", "er7", "-"], input: [0xFF, 0xFE, 0x4D, 0x00])
+        let convert = try runSwitchboard(["convert", "--to", "er7", "-"], input: [0xFF, 0xFE, 0x4D, 0x00])
         #expect(convert.status == 2)
     }
 
