@@ -19,6 +19,10 @@ let package = Package(
         .library(name: "HL7", targets: ["HL7"]),
         .library(name: "HL7XML", targets: ["HL7XML"]),
         .library(name: "Journal", targets: ["Journal"]),
+        .library(name: "MLLP", targets: ["MLLP"]),
+        .library(name: "CaseloadStore", targets: ["CaseloadStore"]),
+        .library(name: "Integration", targets: ["Integration"]),
+        .library(name: "SwitchboardDaemon", targets: ["SwitchboardDaemon"]),
         .executable(name: "switchboard", targets: ["switchboard"]),
         // Fixtures and fault-injecting I/O for tests and the Benchmarks package.
         .library(name: "SwitchboardTestSupport", targets: ["SwitchboardTestSupport"]),
@@ -27,6 +31,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Pure ER7 codec: standard library only.
@@ -48,9 +56,59 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // MLLP framing, server and client on bytes, with limits and optional TLS.
+        .target(
+            name: "MLLP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Versioned journal record codecs and the durable duplicate index over the journal.
+        .target(
+            name: "CaseloadStore",
+            dependencies: [
+                "Journal",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The inbound pipeline: peek, parse, validate, dedupe, append + sync, ACK.
+        .target(
+            name: "Integration",
+            dependencies: [
+                "HL7", "HL7XML", "CaseloadStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Wiring: configuration, listeners, the service group.
+        .target(
+            name: "SwitchboardDaemon",
+            dependencies: [
+                "HL7", "HL7XML", "Journal", "MLLP", "CaseloadStore", "Integration",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "SwitchboardTestSupport",
-            dependencies: ["HL7", "Journal"],
+            dependencies: [
+                "HL7", "Journal", "MLLP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -59,6 +117,8 @@ let package = Package(
                 "HL7",
                 "HL7XML",
                 "Journal",
+                "MLLP",
+                "SwitchboardDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -76,6 +136,37 @@ let package = Package(
         .testTarget(
             name: "JournalTests",
             dependencies: ["Journal", "SwitchboardTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MLLPTests",
+            dependencies: [
+                "MLLP", "SwitchboardTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CaseloadStoreTests",
+            dependencies: ["CaseloadStore", "Journal", "SwitchboardTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["Integration", "CaseloadStore", "HL7", "Journal", "SwitchboardTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SwitchboardDaemonTests",
+            dependencies: [
+                "SwitchboardDaemon", "MLLP", "HL7", "Journal", "SwitchboardTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

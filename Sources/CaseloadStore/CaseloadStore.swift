@@ -1,0 +1,1 @@
+// CaseloadStore: journal record codecs and the duplicate index.

@@ -1,0 +1,1 @@
+// Integration: the inbound pipeline.

@@ -1,0 +1,1 @@
+// MLLP: framing, server and client. See docs/ARCHITECTURE.md.
