@@ -10,6 +10,10 @@ public protocol AppendOnlyJournal: Sendable {
     func append(_ payload: [UInt8]) async throws(JournalError) -> UInt64
     /// Appends records in order in one durable write; returns their sequences.
     func append(contentsOf payloads: [[UInt8]]) async throws(JournalError) -> ClosedRange<UInt64>
+    /// Appends one record and calls `completion` with its sequence once it is durable (or with
+    /// the error). The callback form serves event-loop code that must not suspend per message;
+    /// `completion` runs on the journal's thread and must return quickly.
+    func append(_ payload: [UInt8], completion: @escaping JournalAppendCompletion)
     /// Up to `limit` durable records from `sequence` on, in order.
     func records(from sequence: UInt64, limit: Int) async throws(JournalError) -> [JournalRecord]
     /// Stores `blob` as the state after every record up to `sequence`.
@@ -100,6 +104,20 @@ public final class FileJournal: AppendOnlyJournal {
         return first...(first + UInt64(payloads.count) - 1)
     }
 
+    public func append(_ payload: [UInt8], completion: @escaping JournalAppendCompletion) {
+        if counters.failed.load(ordering: .acquiring) {
+            // No queueing once fail-stopped; the writer produces the detailed error.
+            let accepted = thread.submit(.run { writer in
+                completion(Result { () throws(JournalError) in try writer.unwrapped().append([]) })
+            })
+            if !accepted { completion(.failure(JournalError(code: .closed, message: "the journal is closed"))) }
+            return
+        }
+        if !thread.submit(.append([payload], completion)) {
+            completion(.failure(JournalError(code: .closed, message: "the journal is closed")))
+        }
+    }
+
     private func submitAppend(_ payloads: [[UInt8]]) async throws(JournalError) -> UInt64 {
         if counters.failed.load(ordering: .acquiring) {
             // Fast path: no queueing once fail-stopped. The writer throws the detailed error.
@@ -108,7 +126,7 @@ public final class FileJournal: AppendOnlyJournal {
             }.get()
         }
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<UInt64, JournalError>, Never>) in
-            if !thread.submit(.append(payloads, continuation)) {
+            if !thread.submit(.append(payloads, { continuation.resume(returning: $0) })) {
                 continuation.resume(returning: .failure(JournalError(code: .closed, message: "the journal is closed")))
             }
         }

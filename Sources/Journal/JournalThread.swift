@@ -6,11 +6,15 @@
 import Glibc
 import Synchronization
 
+/// Told the outcome of an append, on the journal's I/O thread: it must return quickly (resume a
+/// continuation, or hand over to an event loop) because the next batch waits for it.
+public typealias JournalAppendCompletion = @Sendable (Result<UInt64, JournalError>) -> Void
+
 /// A unit of work for the I/O thread.
 enum JournalJob: Sendable {
-    /// Append these payloads as consecutive records (kept in one batch); resume with the first
+    /// Append these payloads as consecutive records (kept in one batch); complete with the first
     /// sequence.
-    case append([[UInt8]], CheckedContinuation<Result<UInt64, JournalError>, Never>)
+    case append([[UInt8]], JournalAppendCompletion)
     /// Run arbitrary work with the writer (open, snapshots, reads, close).
     case run(@Sendable (inout SegmentWriter?) -> Void)
 }
@@ -153,7 +157,7 @@ final class JournalThread: Sendable {
     private func runLoop() {
         var writer: SegmentWriter?
         var payloads: [[UInt8]] = []
-        var waiting: [(CheckedContinuation<Result<UInt64, JournalError>, Never>, Int)] = []
+        var waiting: [(JournalAppendCompletion, Int)] = []
         var lastBatch = 1
         while let jobs = takeJobs(want: lastBatch) {
             var index = 0
@@ -167,13 +171,13 @@ final class JournalThread: Sendable {
                     payloads.removeAll(keepingCapacity: true)
                     waiting.removeAll(keepingCapacity: true)
                     var bytes = 0
-                    while index < jobs.count, case .append(let more, let continuation) = jobs[index] {
+                    while index < jobs.count, case .append(let more, let complete) = jobs[index] {
                         let moreBytes = more.reduce(0) { $0 + $1.count + RecordHeader.size }
                         if !payloads.isEmpty
                             && (payloads.count + more.count > maxBatchRecords || bytes + moreBytes > maxBatchBytes)
                         { break }
                         payloads.append(contentsOf: more)
-                        waiting.append((continuation, more.count))
+                        waiting.append((complete, more.count))
                         bytes += moreBytes
                         index += 1
                     }
@@ -185,8 +189,8 @@ final class JournalThread: Sendable {
                         result = .failure(JournalError(code: .closed, message: "the journal is not open"))
                     }
                     var sequence = (try? result.get()) ?? 0
-                    for (continuation, count) in waiting {
-                        continuation.resume(returning: result.map { _ in sequence })
+                    for (complete, count) in waiting {
+                        complete(result.map { _ in sequence })
                         sequence += UInt64(count)
                     }
                 }

@@ -1,1 +1,0 @@
-// CaseloadStore: journal record codecs and the duplicate index.

@@ -1,0 +1,172 @@
+// Duplicate detection across connections and restarts (DESIGN §1.3, §4).
+import Synchronization
+
+/// What identifies a message for duplicate detection: MSH-3 + MSH-4 + MSH-10, raw as on the wire.
+public struct DuplicateKey: Hashable, Sendable, CustomStringConvertible {
+    public var sendingApplication: String
+    public var sendingFacility: String
+    public var controlID: String
+
+    public init(sendingApplication: String, sendingFacility: String, controlID: String) {
+        self.sendingApplication = sendingApplication
+        self.sendingFacility = sendingFacility
+        self.controlID = controlID
+    }
+
+    public var description: String { "\(sendingApplication)|\(sendingFacility)|\(controlID)" }
+}
+
+/// The stored messages' keys and the ACK each got, so that a resend is answered with the
+/// original ACK and changes nothing.
+///
+/// Only *accepted* messages are indexed: a rejected message may be corrected and resent under the
+/// same control id, and must then be judged again. A message in flight (appended, not yet
+/// durable) is `pending`: a copy arriving meanwhile waits for its outcome instead of being stored
+/// twice.
+///
+/// Retention: entries older than ``Configuration/retentionSeconds`` (by receipt time) or beyond
+/// ``Configuration/maxEntries`` (oldest first) are forgotten; a resend after that is stored
+/// again. The index is rebuilt at start-up from the journal records inside the window.
+///
+/// Shared by every connection's event loop: a `Mutex` guards a dictionary, held for a hash
+/// lookup only (no I/O, no allocation beyond the entry), which is cheaper on the per-message path
+/// than an actor hop.
+public final class DuplicateIndex: Sendable {
+    /// Limits of the index.
+    public struct Configuration: Sendable, Equatable {
+        /// How long a stored key is remembered. Default 7 days: longer than any sender's resend
+        /// horizon (they resend within minutes after a lost ACK).
+        public var retentionSeconds: Int64 = 7 * 24 * 3600
+        /// At most this many keys (about 200 bytes each with the ACK). Default 1,000,000.
+        public var maxEntries: Int = 1_000_000
+
+        public init(retentionSeconds: Int64 = 7 * 24 * 3600, maxEntries: Int = 1_000_000) {
+            self.retentionSeconds = retentionSeconds
+            self.maxEntries = maxEntries
+        }
+    }
+
+    /// How a waiting copy learns the original's fate.
+    public enum Resolution: Sendable, Equatable {
+        /// The original was stored; answer with this ACK.
+        case stored(ack: [UInt8])
+        /// The original could not be stored: nothing is stored under the key.
+        case failed
+    }
+
+    /// The answer to ``claim(_:hash:waiter:)``.
+    public enum Claim: Sendable, Equatable {
+        /// Not seen: the caller now owns the key and must ``commit(_:ack:sequence:receivedAtMicroseconds:)``
+        /// or ``abandon(_:)`` it.
+        case new
+        /// A stored message with the same bytes: answer with its ACK.
+        case duplicate(ack: [UInt8], sequence: UInt64)
+        /// The key is stored (or in flight) with other content.
+        case conflict(originalSequence: UInt64?)
+        /// The same message is in flight; `waiter` will be called once with its fate.
+        case waiting
+    }
+
+    private enum Entry {
+        case pending(hash: UInt64, waiters: [@Sendable (Resolution) -> Void])
+        case stored(hash: UInt64, ack: [UInt8], sequence: UInt64)
+    }
+
+    private struct State: ~Copyable {
+        var entries: [DuplicateKey: Entry] = [:]
+        /// Stored keys in receipt order, for retention.
+        var order: [(key: DuplicateKey, receivedAt: Int64, sequence: UInt64)] = []
+        var orderHead = 0
+        var storedCount = 0
+    }
+
+    public let configuration: Configuration
+    private let state = Mutex(State())
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    /// Stored keys currently remembered (pending ones excluded).
+    public var count: Int { state.withLock { $0.storedCount } }
+
+    /// Looks `key` up for a message whose bytes hash to `hash`, claiming it when new.
+    public func claim(_ key: DuplicateKey, hash: UInt64, waiter: @escaping @Sendable (Resolution) -> Void) -> Claim {
+        state.withLock { state in
+            switch state.entries[key] {
+            case nil:
+                state.entries[key] = .pending(hash: hash, waiters: [])
+                return .new
+            case .stored(let storedHash, let ack, let sequence):
+                return storedHash == hash ? .duplicate(ack: ack, sequence: sequence) : .conflict(originalSequence: sequence)
+            case .pending(let pendingHash, var waiters):
+                guard pendingHash == hash else { return .conflict(originalSequence: nil) }
+                waiters.append(waiter)
+                state.entries[key] = .pending(hash: pendingHash, waiters: waiters)
+                return .waiting
+            }
+        }
+    }
+
+    /// Records that the claimed `key` is durably stored with `ack`; wakes copies waiting for it.
+    public func commit(_ key: DuplicateKey, ack: [UInt8], sequence: UInt64, receivedAtMicroseconds: Int64) {
+        let waiters: [@Sendable (Resolution) -> Void] = state.withLock { state in
+            guard case .pending(let hash, let waiters) = state.entries[key] else { return [] }
+            state.entries[key] = .stored(hash: hash, ack: ack, sequence: sequence)
+            Self.remember(key, receivedAt: receivedAtMicroseconds, sequence: sequence, in: &state, configuration)
+            return waiters
+        }
+        for waiter in waiters { waiter(.stored(ack: ack)) }
+    }
+
+    /// Releases a claimed `key` whose message was not stored; waiting copies are told so.
+    public func abandon(_ key: DuplicateKey) {
+        let waiters: [@Sendable (Resolution) -> Void] = state.withLock { state in
+            guard case .pending(_, let waiters) = state.entries[key] else { return [] }
+            state.entries[key] = nil
+            return waiters
+        }
+        for waiter in waiters { waiter(.failed) }
+    }
+
+    /// Adds a stored record found while replaying the journal at start-up.
+    public func load(_ key: DuplicateKey, hash: UInt64, ack: [UInt8], sequence: UInt64, receivedAtMicroseconds: Int64) {
+        state.withLock { state in
+            if case .stored = state.entries[key] { return }  // the first store of a key wins
+            state.entries[key] = .stored(hash: hash, ack: ack, sequence: sequence)
+            Self.remember(key, receivedAt: receivedAtMicroseconds, sequence: sequence, in: &state, configuration)
+        }
+    }
+
+    /// Forgets stored keys received before `nowMicroseconds - retention`.
+    public func expire(nowMicroseconds: Int64) {
+        state.withLock { state in
+            Self.evict(in: &state, configuration, before: nowMicroseconds - configuration.retentionSeconds * 1_000_000)
+        }
+    }
+
+    private static func remember(
+        _ key: DuplicateKey, receivedAt: Int64, sequence: UInt64, in state: inout State, _ configuration: Configuration
+    ) {
+        state.order.append((key, receivedAt, sequence))
+        state.storedCount += 1
+        evict(in: &state, configuration, before: receivedAt - configuration.retentionSeconds * 1_000_000)
+    }
+
+    private static func evict(in state: inout State, _ configuration: Configuration, before cutoff: Int64) {
+        while state.orderHead < state.order.count {
+            let oldest = state.order[state.orderHead]
+            guard state.storedCount > configuration.maxEntries || oldest.receivedAt < cutoff else { break }
+            if case .stored(_, _, let sequence) = state.entries[oldest.key], sequence == oldest.sequence {
+                state.entries[oldest.key] = nil
+            }
+            state.storedCount -= 1
+            state.orderHead += 1
+        }
+        // Compact the FIFO once its dead prefix dominates (amortised O(1) per entry).
+        if state.orderHead > 4096, state.orderHead * 2 > state.order.count {
+            state.order.removeFirst(state.orderHead)
+            state.orderHead = 0
+        }
+    }
+}

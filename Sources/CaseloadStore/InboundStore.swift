@@ -1,0 +1,65 @@
+// The journal-backed store of received frames and the duplicate index over it.
+public import Journal
+public import Logging
+
+/// Appends ``InboundRecord``s to the journal and keeps the ``DuplicateIndex`` in step with it.
+///
+/// At start-up ``open(journal:duplicates:logger:nowMicroseconds:)`` rebuilds the index from the
+/// accepted records still inside the retention window, so a resend after a restart is still
+/// recognised.
+public final class InboundStore: Sendable {
+    public let journal: any AppendOnlyJournal
+    public let duplicates: DuplicateIndex
+
+    private init(journal: any AppendOnlyJournal, duplicates: DuplicateIndex) {
+        self.journal = journal
+        self.duplicates = duplicates
+    }
+
+    /// Opens the store over an opened journal, replaying its records into the duplicate index.
+    /// Payloads this build cannot decode are counted and logged, not fatal: the journal verified
+    /// their checksums, so they come from another record kind or a newer version.
+    public static func open(
+        journal: any AppendOnlyJournal, duplicates configuration: DuplicateIndex.Configuration = .init(),
+        logger: Logger, nowMicroseconds: Int64
+    ) async throws(JournalError) -> InboundStore {
+        let index = DuplicateIndex(configuration: configuration)
+        let cutoff = nowMicroseconds - configuration.retentionSeconds * 1_000_000
+        var next: UInt64 = 0
+        var scanned = 0
+        var undecodable = 0
+        while true {
+            let page = try await journal.records(from: next, limit: 16_384)
+            guard let last = page.last else { break }
+            for record in page {
+                scanned += 1
+                guard InboundRecordCodec.kind(of: record.payload) == .inbound else { continue }
+                do {
+                    let inbound = try InboundRecordCodec.decode(record.payload)
+                    if let key = inbound.duplicateKey, inbound.receivedAtMicroseconds >= cutoff {
+                        index.load(key, hash: inbound.contentHash, ack: inbound.ack, sequence: record.sequence,
+                                   receivedAtMicroseconds: inbound.receivedAtMicroseconds)
+                    }
+                } catch {
+                    undecodable += 1
+                    if undecodable <= 10 {
+                        logger.warning("journal record not decodable", metadata: [
+                            "journal.seq": "\(record.sequence)", "error": "\(error)",
+                        ])
+                    }
+                }
+            }
+            next = last.sequence + 1
+        }
+        logger.info("duplicate index rebuilt", metadata: [
+            "journal.records_scanned": "\(scanned)", "dedupe.keys": "\(index.count)",
+            "journal.undecodable": "\(undecodable)",
+        ])
+        return InboundStore(journal: journal, duplicates: index)
+    }
+
+    /// Appends `record`; `completion` runs on the journal thread once it is durable (or failed).
+    public func append(_ record: InboundRecord, completion: @escaping JournalAppendCompletion) {
+        journal.append(InboundRecordCodec.encode(record), completion: completion)
+    }
+}

@@ -1,1 +1,0 @@
-// Integration: the inbound pipeline.

@@ -1,0 +1,98 @@
+// Validation of a parsed message against what Switchboard handles (DESIGN §3's table).
+import HL7
+
+/// Why a parsed message is refused: the ACK outcome and its ERR segments.
+struct Rejection: Sendable {
+    var outcome: HL7Acknowledgment.Outcome
+    var errors: [HL7Acknowledgment.ErrorDetail]
+
+    static func error(_ code: HL7ErrorCode, _ path: HL7Path?, _ text: String) -> Rejection {
+        Rejection(outcome: .error, errors: [.init(code: code, location: path.map(HL7Acknowledgment.Location.init), diagnostic: text)])
+    }
+
+    static func rejected(_ code: HL7ErrorCode, _ path: HL7Path?, _ text: String) -> Rejection {
+        Rejection(outcome: .rejected, errors: [.init(code: code, location: path.map(HL7Acknowledgment.Location.init), diagnostic: text)])
+    }
+}
+
+/// Checks header fields, supported type/event/version/processing id, required segments and
+/// fields, and the data types of the timestamps Switchboard reads. The diagnostics name fields,
+/// never their patient content.
+struct MessageValidator: Sendable {
+    let configuration: InboundConfiguration
+
+    func validate(_ message: HL7Message) -> Rejection? {
+        let header = message.header
+        // Required MSH fields (AE 101). Without MSH-10 no duplicate detection is possible.
+        for (path, name) in [("MSH-7", "MSH-7 (date/time of message)"), ("MSH-9", "MSH-9 (message type)"),
+                             ("MSH-10", "MSH-10 (message control id)"), ("MSH-11", "MSH-11 (processing id)"),
+                             ("MSH-12", "MSH-12 (version id)")] as [(HL7Path, String)] {
+            if isEmpty(message, path) { return .error(.requiredFieldMissing, path, "\(name) is required") }
+        }
+        let version = message.text(at: "MSH-12.1") ?? ""
+        guard configuration.supportedVersions.contains(version) else {
+            return .rejected(.unsupportedVersionID, "MSH-12", "version '\(clip(version))' is not supported (2.3 to 2.8 are)")
+        }
+        let processingID = (message.text(at: "MSH-11.1") ?? "").uppercased()
+        guard configuration.acceptedProcessingIDs.contains(processingID) else {
+            return .rejected(.unsupportedProcessingID, "MSH-11", "processing id '\(clip(processingID))' is not accepted")
+        }
+        let type = header.messageCode.uppercased()
+        guard let events = configuration.supportedEvents[type] else {
+            return .rejected(.unsupportedMessageType, "MSH-9", "message type '\(clip(type))' is not supported")
+        }
+        let event = header.triggerEvent.uppercased()
+        guard events.contains(event) else {
+            return .rejected(.unsupportedEventCode, "MSH-9", "event '\(clip(type))^\(clip(event))' is not supported")
+        }
+        if let bad = badTimestamp(message, "MSH-7") { return bad }
+        return validateBody(message, type: type, event: event)
+    }
+
+    private func validateBody(_ message: HL7Message, type: String, event: String) -> Rejection? {
+        switch type {
+        case "ADT":
+            guard message.segment("PID") != nil else {
+                return .error(.requiredFieldMissing, "PID", "segment PID is required in \(type)^\(event)")
+            }
+            if isEmpty(message, "PID-3") { return .error(.requiredFieldMissing, "PID-3", "PID-3 (patient identifier list) is required") }
+            if event == "A40" {
+                guard message.segment("MRG") != nil else { return .error(.requiredFieldMissing, "MRG", "segment MRG is required in ADT^A40") }
+                if isEmpty(message, "MRG-1") { return .error(.requiredFieldMissing, "MRG-1", "MRG-1 (prior patient identifier list) is required") }
+            }
+        case "SIU":
+            guard message.segment("SCH") != nil else { return .error(.requiredFieldMissing, "SCH", "segment SCH is required in SIU^\(event)") }
+            if isEmpty(message, "SCH-1") && isEmpty(message, "SCH-2") {
+                return .error(.requiredFieldMissing, "SCH-1", "SCH-1 or SCH-2 (placer or filler appointment id) is required")
+            }
+        case "REF", "RRI":
+            guard message.segment("PID") != nil else {
+                return .error(.requiredFieldMissing, "PID", "segment PID is required in \(type)^\(event)")
+            }
+        default:
+            break
+        }
+        for path in ["EVN-2", "PID-7", "PV1-44", "PV1-45"] as [HL7Path] {
+            if let bad = badTimestamp(message, path) { return bad }
+        }
+        return nil
+    }
+
+    private func isEmpty(_ message: HL7Message, _ path: HL7Path) -> Bool {
+        guard let value = message.value(at: path) else { return true }
+        let raw = value.rawText
+        return raw.isEmpty || raw == "\"\""
+    }
+
+    /// AE 102 when the first component at `path` is valued but is not a valid DTM.
+    private func badTimestamp(_ message: HL7Message, _ path: HL7Path) -> Rejection? {
+        guard let text = message.value(at: path)?.text, !text.isEmpty, text != "\"\"" else { return nil }
+        guard HL7Timestamp(text) == nil else { return nil }
+        return .error(.dataTypeError, path, "\(path) is not a valid date/time (YYYY[MM[DD[HHMM[SS[.S]]]]][+/-ZZZZ])")
+    }
+
+    /// Caps echoed header values so a hostile header cannot bloat the ACK.
+    private func clip(_ text: String) -> String {
+        text.count <= 20 ? text : String(text.prefix(20)) + "…"
+    }
+}
