@@ -1,0 +1,165 @@
+// The MLLP listener: accepts connections within the caps and serves each with the framing
+// pipeline and a connection handler. A ServiceLifecycle `Service`.
+public import Logging
+public import NIOCore
+import NIOPosix
+public import NIOSSL
+public import ServiceLifecycle
+import Synchronization
+
+/// An MLLP listener.
+///
+/// ```swift
+/// let server = MLLPServer(configuration: .init(port: 2575), responder: pipeline, eventLoopGroup: group, logger: logger)
+/// let group = ServiceGroup(services: [server], logger: logger)   // run() binds and serves
+/// ```
+///
+/// On graceful shutdown it stops accepting, lets every connection finish the frames it has
+/// read (answers go out), closes them, and returns; connections still busy after
+/// ``MLLPServerConfiguration/drainTimeoutSeconds`` are closed.
+public final class MLLPServer: Service, Sendable {
+    public let configuration: MLLPServerConfiguration
+    private let responder: any MLLPFrameResponder
+    private let group: any EventLoopGroup
+    private let tlsContext: NIOSSLContext?
+    private let logger: Logger
+    private let limiter: ConnectionLimiter
+    private let metrics: MLLPServerMetrics
+    private let bound: EventLoopPromise<SocketAddress>
+    private let connections = Mutex<[UInt64: any Channel]>([:])
+    private let nextConnectionID = Atomic<UInt64>(0)
+
+    /// - Parameters:
+    ///   - tlsContext: when set, every connection must complete a TLS handshake first (no
+    ///     plaintext on this port).
+    public init(
+        configuration: MLLPServerConfiguration, responder: any MLLPFrameResponder, eventLoopGroup: any EventLoopGroup,
+        tlsContext: NIOSSLContext? = nil, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.responder = responder
+        self.group = eventLoopGroup
+        self.tlsContext = tlsContext
+        self.logger = logger
+        self.limiter = ConnectionLimiter(maxTotal: configuration.maxConnections, maxPerAddress: configuration.maxConnectionsPerAddress)
+        self.metrics = MLLPServerMetrics(listener: configuration.name)
+        self.bound = eventLoopGroup.any().makePromise(of: SocketAddress.self)
+    }
+
+    /// The address the listener is bound to, once it is (waits for ``run()`` to bind; throws if
+    /// binding failed).
+    public func localAddress() async throws -> SocketAddress {
+        try await bound.futureResult.get()
+    }
+
+    /// Connections open now.
+    public var openConnections: Int { limiter.open }
+
+    /// Binds and serves until graceful shutdown or cancellation, then drains.
+    public func run() async throws {
+        let channel: any Channel
+        do {
+            channel = try await makeBootstrap().bind(host: configuration.host, port: configuration.port).get()
+        } catch {
+            bound.fail(error)
+            throw MLLPServerError(
+                message: "cannot listen on \(configuration.host):\(configuration.port) (\(configuration.name)): \(error)")
+        }
+        let address = channel.localAddress!
+        bound.succeed(address)
+        logger.info("mllp listening", metadata: [
+            "mllp.listener": "\(configuration.name)", "mllp.address": "\(address.ipAddress ?? configuration.host):\(address.port ?? 0)",
+            "mllp.tls": "\(tlsContext != nil)",
+        ])
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                try? await channel.closeFuture.get()
+            } onGracefulShutdown: {
+                channel.close(promise: nil)
+            }
+        } onCancel: {
+            channel.close(promise: nil)
+        }
+        await drain()
+    }
+
+    /// Asks every connection to finish what it has read, then waits (bounded) for them to close.
+    private func drain() async {
+        let open = connections.withLock { Array($0.values) }
+        guard !open.isEmpty else { return }
+        logger.info("mllp draining", metadata: ["mllp.listener": "\(configuration.name)", "mllp.connections": "\(open.count)"])
+        for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        }
+        let deadline = ContinuousClock.now + .seconds(configuration.drainTimeoutSeconds)
+        for channel in open {
+            let remaining = deadline - ContinuousClock.now
+            if remaining > .zero {
+                let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(remaining.components.seconds) * 1_000_000_000
+                    + remaining.components.attoseconds / 1_000_000_000)) { channel.close(promise: nil) }
+                try? await channel.closeFuture.get()
+                timer.cancel()
+            } else {
+                channel.close(promise: nil)
+                try? await channel.closeFuture.get()
+            }
+        }
+    }
+
+    private func makeBootstrap() -> ServerBootstrap {
+        ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: Int32(configuration.backlog))
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { [self] channel in
+                self.initialize(channel)
+            }
+    }
+
+    private func initialize(_ channel: any Channel) -> EventLoopFuture<Void> {
+        let address = channel.remoteAddress
+        let host = address?.ipAddress ?? "unknown"
+        let peer = "\(host):\(address?.port ?? 0)"
+        if let refusal = limiter.admit(host) {
+            let reason: String
+            switch refusal {
+            case .listenerFull(let cap): reason = "listener_full"; _ = cap
+            case .addressFull(let cap): reason = "address_full"; _ = cap
+            }
+            metrics.refusedConnection(reason)
+            logger.warning("mllp connection refused", metadata: [
+                "mllp.listener": "\(configuration.name)", "mllp.peer": "\(peer)", "reason": "\(reason)",
+            ])
+            channel.close(promise: nil)
+            return channel.eventLoop.makeSucceededVoidFuture()
+        }
+        metrics.acceptedConnection()
+        let id = nextConnectionID.add(1, ordering: .relaxed).newValue
+        connections.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { [self] _ in
+            limiter.release(host)
+            connections.withLock { _ = $0.removeValue(forKey: id) }
+            logger.debug("mllp connection closed", metadata: ["mllp.peer": "\(peer)", "mllp.connection": "\(id)"])
+        }
+        logger.debug("mllp connection opened", metadata: ["mllp.peer": "\(peer)", "mllp.connection": "\(id)"])
+        let info = MLLPConnectionInfo(listener: configuration.name, peer: peer, connectionID: id)
+        return channel.eventLoop.makeCompletedFuture {
+            let handlers = channel.pipeline.syncOperations
+            if let tlsContext {
+                try handlers.addHandler(NIOSSLServerHandler(context: tlsContext))
+            }
+            try handlers.addHandler(ByteToMessageHandler(MLLPFrameDecoder(configuration: configuration.framing)))
+            try handlers.addHandler(MessageToByteHandler(MLLPFrameEncoder()))
+            try handlers.addHandler(IdleStateHandler(readTimeout: .seconds(configuration.idleTimeoutSeconds)))
+            try handlers.addHandler(MLLPConnectionHandler(
+                responder: responder, info: info, configuration: configuration, metrics: metrics, logger: logger))
+        }
+    }
+}
+
+/// The listener could not start.
+public struct MLLPServerError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
