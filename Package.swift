@@ -88,11 +88,14 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // prctl(PR_SET_DUMPABLE) for the daemon (variadic in C, so not callable from Swift).
+        .target(name: "CProcessControl"),
         // Wiring: configuration, listeners, the service group.
         .target(
             name: "SwitchboardDaemon",
             dependencies: [
-                "HL7", "HL7XML", "Journal", "MLLP", "CaseloadStore", "Integration",
+                "HL7", "HL7XML", "Journal", "MLLP", "CaseloadStore", "Integration", "CProcessControl",
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

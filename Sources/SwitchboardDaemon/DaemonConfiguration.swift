@@ -4,6 +4,8 @@ public import Integration
 public import Journal
 public import Logging
 public import MLLP
+import NIOCore
+import HL7XML
 
 /// The daemon's settings; the defaults are the documented built-in configuration
 /// (MLLP on 127.0.0.1:2575, state in `./switchboard-state`).
@@ -26,6 +28,16 @@ public struct DaemonConfiguration: Sendable {
     public var eventLoopThreads: Int = System.coreCount
 
     public init() {}
+
+    /// The largest frame (and XML document) accepted, on every listener.
+    public var maxFrameBytes: Int {
+        get { mllp.framing.maxFrameBytes }
+        set {
+            mllp.framing.maxFrameBytes = newValue
+            mllpTLS?.listener.framing.maxFrameBytes = newValue
+            inbound.xmlOptions.maxDocumentBytes = newValue
+        }
+    }
 
     /// The journal configuration for ``stateDirectory``.
     public var journal: JournalConfiguration {

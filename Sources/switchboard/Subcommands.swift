@@ -3,6 +3,7 @@ import ArgumentParser
 extension Switchboard {
     /// Every subcommand, in the order `--help` lists them.
     static let allSubcommands: [any ParsableCommand.Type] = [
+        ServeCommand.self,
         InspectCommand.self,
         ConvertCommand.self,
         JournalCommand.self,

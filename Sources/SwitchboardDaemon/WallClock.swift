@@ -1,0 +1,15 @@
+// The wall clock, for receipt times and ACK timestamps.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+enum WallClock {
+    /// Microseconds since the Unix epoch (CLOCK_REALTIME).
+    static func microseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1_000
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import MLLP
+import SwitchboardDaemon
+
+/// `switchboard serve`: run the daemon.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the MLLP daemon: receive HL7 v2 messages, journal them durably, then ACK.",
+        discussion: """
+            With no options it listens on 127.0.0.1:2575 and keeps its state in ./switchboard-state.
+            Every message is fsynced to the journal before its AA/CA goes out. SIGTERM or SIGINT \
+            drains: stop accepting, answer what was read, close the journal.
+
+            Examples:
+              switchboard serve
+              switchboard serve --listen 0.0.0.0:2575 --state /var/lib/switchboard
+              switchboard serve --tls-listen 0.0.0.0:2576 --tls-cert server.pem --tls-key server.key --tls-ca ca.pem
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("MLLP listener address (default 127.0.0.1:2575; port 0 picks a free one).", valueName: "HOST:PORT"))
+    var listen: String?
+
+    @Option(name: .long, help: ArgumentHelp("State directory: journal and lock (default ./switchboard-state, or $STATE_DIRECTORY).", valueName: "DIR"))
+    var state: String?
+
+    @Option(name: .long, help: ArgumentHelp("A TLS MLLP listener address, in addition to the plain one.", valueName: "HOST:PORT"))
+    var tlsListen: String?
+
+    @Option(name: .long, help: ArgumentHelp("TLS listener: certificate chain (PEM).", valueName: "FILE"))
+    var tlsCert: String?
+
+    @Option(name: .long, help: ArgumentHelp("TLS listener: private key (PEM).", valueName: "FILE"))
+    var tlsKey: String?
+
+    @Option(name: .long, help: ArgumentHelp("TLS listener: CA (PEM) that client certificates must chain to; clients without one are refused.", valueName: "FILE"))
+    var tlsCa: String?
+
+    @Option(name: .long, help: ArgumentHelp("Largest MLLP frame accepted, in bytes (default 1048576).", valueName: "BYTES"))
+    var maxFrameBytes: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical (default info: one line per message).", valueName: "LEVEL"))
+    var logLevel: String?
+
+    func run() async throws {
+        var configuration = DaemonConfiguration()
+        if let stateDirectory = Environment.value("STATE_DIRECTORY"), !stateDirectory.isEmpty {
+            // systemd may pass several, colon-separated: the first is ours.
+            configuration.stateDirectory = String(stateDirectory.split(separator: ":").first ?? "")
+        }
+        if let state { configuration.stateDirectory = state }
+        if let listen {
+            guard let address = HostAndPort(listen) else { throw CLIError("--listen \(listen): expected HOST:PORT").report() }
+            configuration.mllp.host = address.host
+            configuration.mllp.port = address.port
+        }
+        if let maxFrameBytes {
+            guard maxFrameBytes > 0 else { throw CLIError("--max-frame-bytes must be positive").report() }
+            configuration.maxFrameBytes = maxFrameBytes
+        }
+        if let logLevel {
+            guard let level = Logger.Level(rawValue: logLevel) else { throw CLIError("--log-level \(logLevel): unknown level").report() }
+            configuration.logLevel = level
+        }
+        if let tlsListen {
+            guard let address = HostAndPort(tlsListen) else { throw CLIError("--tls-listen \(tlsListen): expected HOST:PORT").report() }
+            guard let tlsCert, let tlsKey, let tlsCa else {
+                throw CLIError("--tls-listen needs --tls-cert, --tls-key and --tls-ca (mutual TLS: clients must present a certificate from that CA)").report()
+            }
+            var listener = configuration.mllp
+            listener.name = "mllp-tls"
+            listener.host = address.host
+            listener.port = address.port
+            let tls = MLLPServerTLSConfiguration(
+                certificateChainPath: tlsCert, privateKeyPath: tlsKey, trustedCAPath: tlsCa, requiresClientCertificate: true)
+            configuration.mllpTLS = (listener, tls)
+        } else if tlsCert != nil || tlsKey != nil || tlsCa != nil {
+            throw CLIError("--tls-cert, --tls-key and --tls-ca need --tls-listen").report()
+        }
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in KeyValueLogHandler(label: label, level: level) }
+        let logger = Logger(label: "switchboard")
+        do {
+            try await SwitchboardDaemon.run(configuration, logger: logger)
+        } catch let error as DaemonError {
+            logger.critical("start-up failed", metadata: ["error": "\(error.message)"])
+            throw CLIError(error.message, exitCode: .workFailed).report()
+        }
+    }
+}
+
+/// Reads the process environment.
+enum Environment {
+    static func value(_ name: String) -> String? {
+        guard let raw = getenv(name) else { return nil }
+        return String(cString: raw)
+    }
+}
