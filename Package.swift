@@ -120,6 +120,7 @@ let package = Package(
                 "HL7",
                 "HL7XML",
                 "Journal",
+                "CaseloadStore",
                 "MLLP",
                 "SwitchboardDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -156,12 +157,19 @@ let package = Package(
         ),
         .testTarget(
             name: "CaseloadStoreTests",
-            dependencies: ["CaseloadStore", "Journal", "SwitchboardTestSupport"],
+            dependencies: [
+                "CaseloadStore", "Journal", "SwitchboardTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Integration", "CaseloadStore", "HL7", "Journal", "SwitchboardTestSupport"],
+            dependencies: [
+                "Integration", "CaseloadStore", "HL7", "HL7XML", "Journal", "SwitchboardTestSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -6,12 +6,20 @@ struct Rejection: Sendable {
     var outcome: HL7Acknowledgment.Outcome
     var errors: [HL7Acknowledgment.ErrorDetail]
 
-    static func error(_ code: HL7ErrorCode, _ path: HL7Path?, _ text: String) -> Rejection {
-        Rejection(outcome: .error, errors: [.init(code: code, location: path.map(HL7Acknowledgment.Location.init), diagnostic: text)])
+    /// AE/CE with one ERR at `location` (`PID`, `PID-3`, `MSH-9`).
+    static func error(_ code: HL7ErrorCode, _ location: String?, _ text: String) -> Rejection {
+        Rejection(outcome: .error, errors: [.init(code: code, location: location.map(parseLocation), diagnostic: text)])
     }
 
-    static func rejected(_ code: HL7ErrorCode, _ path: HL7Path?, _ text: String) -> Rejection {
-        Rejection(outcome: .rejected, errors: [.init(code: code, location: path.map(HL7Acknowledgment.Location.init), diagnostic: text)])
+    /// AR/CR with one ERR at `location`.
+    static func rejected(_ code: HL7ErrorCode, _ location: String?, _ text: String) -> Rejection {
+        Rejection(outcome: .rejected, errors: [.init(code: code, location: location.map(parseLocation), diagnostic: text)])
+    }
+
+    /// `SEG` or `SEG-n`, as the validator writes them.
+    private static func parseLocation(_ text: String) -> HL7Acknowledgment.Location {
+        let parts = text.split(separator: "-", maxSplits: 1)
+        return HL7Acknowledgment.Location(segmentID: String(parts[0]), field: parts.count > 1 ? Int(parts[1]) : nil)
     }
 }
 
@@ -27,7 +35,7 @@ struct MessageValidator: Sendable {
         for (path, name) in [("MSH-7", "MSH-7 (date/time of message)"), ("MSH-9", "MSH-9 (message type)"),
                              ("MSH-10", "MSH-10 (message control id)"), ("MSH-11", "MSH-11 (processing id)"),
                              ("MSH-12", "MSH-12 (version id)")] as [(HL7Path, String)] {
-            if isEmpty(message, path) { return .error(.requiredFieldMissing, path, "\(name) is required") }
+            if isEmpty(message, path) { return .error(.requiredFieldMissing, "\(path)", "\(name) is required") }
         }
         let version = message.text(at: "MSH-12.1") ?? ""
         guard configuration.supportedVersions.contains(version) else {
@@ -88,7 +96,7 @@ struct MessageValidator: Sendable {
     private func badTimestamp(_ message: HL7Message, _ path: HL7Path) -> Rejection? {
         guard let text = message.value(at: path)?.text, !text.isEmpty, text != "\"\"" else { return nil }
         guard HL7Timestamp(text) == nil else { return nil }
-        return .error(.dataTypeError, path, "\(path) is not a valid date/time (YYYY[MM[DD[HHMM[SS[.S]]]]][+/-ZZZZ])")
+        return .error(.dataTypeError, "\(path)", "\(path) is not a valid date/time (YYYY[MM[DD[HHMM[SS[.S]]]]][+/-ZZZZ])")
     }
 
     /// Caps echoed header values so a hostile header cannot bloat the ACK.

@@ -58,6 +58,21 @@ public enum JournalMaintenance {
         }
     }
 
+    /// Like ``dump(directory:from:maxRecordSize:_:)``, also passing each record's payload (valid
+    /// only during the call).
+    public static func dumpPayloads(
+        directory: String, from sequence: UInt64 = 1, maxRecordSize: Int = 16 << 20,
+        _ body: (String, ScannedRecord, UnsafeRawBufferPointer) -> Void
+    ) throws(JournalError) -> JournalWalk {
+        try walkJournal(
+            storage: SystemStorage(), directory: directory,
+            options: WalkOptions(startAtSnapshot: false, maxPayload: maxRecordSize, startSequence: sequence)
+        ) { segment, record, payload in
+            if record.sequence >= sequence { body(segment, record, payload) }
+            return true
+        }
+    }
+
     /// What `repair` did.
     public struct RepairOutcome: Sendable {
         /// The torn tail that was cut off, nil if the journal was clean.

@@ -1,0 +1,63 @@
+// A pipeline over a journal on a simulated disk, and helpers to run frames through it.
+import CaseloadStore
+import HL7
+import Integration
+import Journal
+import Logging
+import Synchronization
+import SwitchboardTestSupport
+
+/// The pipeline under test with its journal, on a simulated disk (optionally fault-injecting).
+struct PipelineHarness {
+    let pipeline: InboundPipeline
+    let journal: FileJournal
+    let disk: FaultInjectingStorage
+
+    static let fixedNow: Int64 = 1_795_000_000_000_000  // 2026-11-18, in microseconds
+
+    static func make(
+        rules: [FaultRule] = [], syncDelayMicroseconds: Int = 0, _ tweak: (inout InboundConfiguration) -> Void = { _ in }
+    ) async throws -> PipelineHarness {
+        let base = CrashSimStorage()
+        try base.createDirectory("/state")
+        let disk = FaultInjectingStorage(wrapping: base, rules: rules)
+        disk.syncDelayMicroseconds = syncDelayMicroseconds
+        let journal = try await FileJournal.open(JournalConfiguration(directory: "/state/journal"), storage: disk)
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let store = try await InboundStore.open(journal: journal, logger: logger, nowMicroseconds: fixedNow)
+        var configuration = InboundConfiguration()
+        tweak(&configuration)
+        let pipeline = InboundPipeline(configuration: configuration, store: store, now: { fixedNow })
+        return PipelineHarness(pipeline: pipeline, journal: journal, disk: disk)
+    }
+
+    /// Runs one frame through the pipeline and waits for its answer.
+    func process(_ frame: [UInt8], peer: String = "127.0.0.1:5000") async -> InboundResult {
+        await withCheckedContinuation { continuation in
+            pipeline.process(frame, receipt: InboundReceipt(listener: "mllp", peer: peer, receivedAtMicroseconds: Self.fixedNow)) {
+                continuation.resume(returning: $0)
+            }
+        }
+    }
+
+    func process(_ text: String, peer: String = "127.0.0.1:5000") async -> InboundResult { await process(Array(text.utf8), peer: peer) }
+
+    /// Every inbound record in the journal, in order.
+    func records() async throws -> [InboundRecord] {
+        try await journal.records(from: 1, limit: .max).map { try InboundRecordCodec.decode($0.payload) }
+    }
+}
+
+/// A minimal valid ADT^A01 (synthetic), with overridable header fields and body.
+func adt(
+    controlID: String = "CTRL-1", type: String = "ADT^A01^ADT_A01", version: String = "2.5.1", processingID: String = "P",
+    time: String = "20261129083000", acceptAck: String = "", body: String = "PID|1||12345^^^HOSP^MR||DOE^JANE\rPV1|1|I|WARD1^101^A"
+) -> String {
+    let msh15 = acceptAck.isEmpty ? "" : "|||\(acceptAck)"
+    return "MSH|^~\\&|ADT1|HOSP|SWB|CARE|\(time)||\(type)|\(controlID)|\(processingID)|\(version)\(msh15)\rEVN|A01|\(time)\r\(body)\r"
+}
+
+/// The parsed ACK of a result (ER7 only).
+func parsedAck(_ result: InboundResult) throws -> HL7Message {
+    try HL7Message(parsing: result.ack ?? [])
+}
