@@ -3,6 +3,7 @@
 //   swift run -c release --package-path Benchmarks hl7-bench
 //   swift run -c release --package-path Benchmarks journal-bench
 //   swift run -c release --package-path Benchmarks xml-bench
+//   swift run -c release --package-path Benchmarks inbound-bench [messages] [window]
 import PackageDescription
 
 let package = Package(
@@ -10,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "Switchboard", path: ".."),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .executableTarget(
@@ -28,6 +30,16 @@ let package = Package(
                 .product(name: "SwitchboardTestSupport", package: "Switchboard"),
             ],
             path: "Sources/XMLBench"
+        ),
+        .executableTarget(
+            name: "inbound-bench",
+            dependencies: [
+                .product(name: "Integration", package: "Switchboard"),
+                .product(name: "CaseloadStore", package: "Switchboard"),
+                .product(name: "Journal", package: "Switchboard"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/InboundBench"
         ),
         .executableTarget(
             name: "journal-bench",

@@ -72,10 +72,18 @@ public final class DuplicateIndex: Sendable {
         case stored(hash: UInt64, ack: [UInt8], sequence: UInt64)
     }
 
+    /// A stored key in the retention FIFO (a struct, not a tuple: no runtime tuple metadata on
+    /// the per-message path).
+    private struct Remembered {
+        var key: DuplicateKey
+        var receivedAt: Int64
+        var sequence: UInt64
+    }
+
     private struct State: ~Copyable {
         var entries: [DuplicateKey: Entry] = [:]
         /// Stored keys in receipt order, for retention.
-        var order: [(key: DuplicateKey, receivedAt: Int64, sequence: UInt64)] = []
+        var order: [Remembered] = []
         var orderHead = 0
         var storedCount = 0
     }
@@ -148,7 +156,7 @@ public final class DuplicateIndex: Sendable {
     private static func remember(
         _ key: DuplicateKey, receivedAt: Int64, sequence: UInt64, in state: inout State, _ configuration: Configuration
     ) {
-        state.order.append((key, receivedAt, sequence))
+        state.order.append(Remembered(key: key, receivedAt: receivedAt, sequence: sequence))
         state.storedCount += 1
         evict(in: &state, configuration, before: receivedAt - configuration.retentionSeconds * 1_000_000)
     }

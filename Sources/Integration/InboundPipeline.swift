@@ -51,7 +51,7 @@ public final class InboundPipeline: Sendable {
             if let header { facts.adopt(header) }
             do {
                 let message = try HL7Message(parsing: er7, options: configuration.xmlOptions.er7)
-                return handleParsed(message, frame: frame, facts: facts, receipt: receipt, completion: completion)
+                return handleParsed(message, header: header, frame: frame, facts: facts, receipt: receipt, completion: completion)
             } catch {
                 guard let header else {
                     return quarantine(frame, header: nil, facts: facts, receipt: receipt, code: error.hl7ErrorCode,
@@ -86,16 +86,18 @@ public final class InboundPipeline: Sendable {
                           rejection: .rejected(error.hl7ErrorCode, nil, "\(error.code) at \(location): \(error.descriptionWithoutOffset)"),
                           completion: completion)
         }
-        handleParsed(message, frame: frame, facts: facts, receipt: receipt, completion: completion)
+        handleParsed(message, header: header, frame: frame, facts: facts, receipt: receipt, completion: completion)
     }
 
+    /// - Parameter peeked: the header the peek found; the parsed message's own header is built
+    ///   only when the peek found none (it reads the same MSH).
     private func handleParsed(
-        _ message: HL7Message, frame: [UInt8], facts: Facts, receipt: InboundReceipt,
+        _ message: HL7Message, header peeked: HL7Header?, frame: [UInt8], facts: Facts, receipt: InboundReceipt,
         completion: @escaping @Sendable (InboundResult) -> Void
     ) {
         var facts = facts
-        let header = message.header
-        facts.adopt(header)
+        let header = peeked ?? message.header
+        if peeked == nil { facts.adopt(header) }
         if header.isAcknowledgment {
             // Never answer an ACK with an ACK (loops). One without MSA is malformed: say so once.
             if message.segment("MSA") == nil {
@@ -106,7 +108,7 @@ public final class InboundPipeline: Sendable {
             return store(frame, header: header, facts: facts, receipt: receipt, disposition: .ignored, ack: nil,
                          ackCode: "", errors: [], key: nil, completion: completion)
         }
-        if let rejection = validator.validate(message) {
+        if let rejection = validator.validate(message, header: header) {
             return reject(frame, header: header, facts: facts, receipt: receipt, rejection: rejection, completion: completion)
         }
         let key = DuplicateKey(sendingApplication: facts.sendingApplication, sendingFacility: facts.sendingFacility,
@@ -273,12 +275,26 @@ private func describe(_ location: HL7Acknowledgment.Location) -> String {
     return text
 }
 
-/// MSA-1 of an ACK (ER7 or XML), read without a full parse.
+/// MSA-1 of an ACK (ER7 or XML), read without a full parse: the two bytes after `MSA` and
+/// its field separator at a segment start, or after `<MSA.1>`. A plain byte loop: this runs
+/// for every duplicate answered.
 func ackCode(of ack: [UInt8]) -> String {
-    for code in ["AA", "AE", "AR", "CA", "CE", "CR"] {
-        let er7 = Array("MSA|\(code)".utf8)
-        let xml = Array("<MSA.1>\(code)<".utf8)
-        if ack.firstRange(of: er7) != nil || ack.firstRange(of: xml) != nil { return code }
+    ack.withUnsafeBufferPointer { bytes -> String in
+        let count = bytes.count
+        var i = 0
+        while i + 6 < count {
+            if bytes[i] == 0x4D, bytes[i + 1] == 0x53, bytes[i + 2] == 0x41 {  // "MSA"
+                let atSegmentStart = i == 0 || bytes[i - 1] == 0x0D || bytes[i - 1] == 0x0A
+                if atSegmentStart, bytes[i + 3] != 0x2E {
+                    return String(decoding: UnsafeBufferPointer(rebasing: bytes[(i + 4)..<(i + 6)]), as: UTF8.self)
+                }
+                // XML: "<MSA.1>AA<"
+                if i > 0, bytes[i - 1] == 0x3C, i + 9 < count, bytes[i + 3] == 0x2E, bytes[i + 4] == 0x31, bytes[i + 5] == 0x3E {
+                    return String(decoding: UnsafeBufferPointer(rebasing: bytes[(i + 6)..<(i + 8)]), as: UTF8.self)
+                }
+            }
+            i += 1
+        }
+        return ""
     }
-    return ""
 }

@@ -29,19 +29,16 @@ struct Rejection: Sendable {
 struct MessageValidator: Sendable {
     let configuration: InboundConfiguration
 
-    func validate(_ message: HL7Message) -> Rejection? {
-        let header = message.header
+    func validate(_ message: HL7Message, header: HL7Header) -> Rejection? {
         // Required MSH fields (AE 101). Without MSH-10 no duplicate detection is possible.
-        for (path, name) in [("MSH-7", "MSH-7 (date/time of message)"), ("MSH-9", "MSH-9 (message type)"),
-                             ("MSH-10", "MSH-10 (message control id)"), ("MSH-11", "MSH-11 (processing id)"),
-                             ("MSH-12", "MSH-12 (version id)")] as [(HL7Path, String)] {
-            if isEmpty(message, path) { return .error(.requiredFieldMissing, "\(path)", "\(name) is required") }
+        for required in Paths.requiredHeaderFields where isEmpty(message, required.path) {
+            return .error(.requiredFieldMissing, "\(required.path)", "\(required.name) is required")
         }
-        let version = message.text(at: "MSH-12.1") ?? ""
+        let version = message.text(at: Paths.version) ?? ""
         guard configuration.supportedVersions.contains(version) else {
             return .rejected(.unsupportedVersionID, "MSH-12", "version '\(clip(version))' is not supported (2.3 to 2.8 are)")
         }
-        let processingID = (message.text(at: "MSH-11.1") ?? "").uppercased()
+        let processingID = (message.text(at: Paths.processingID) ?? "").uppercased()
         guard configuration.acceptedProcessingIDs.contains(processingID) else {
             return .rejected(.unsupportedProcessingID, "MSH-11", "processing id '\(clip(processingID))' is not accepted")
         }
@@ -53,7 +50,7 @@ struct MessageValidator: Sendable {
         guard events.contains(event) else {
             return .rejected(.unsupportedEventCode, "MSH-9", "event '\(clip(type))^\(clip(event))' is not supported")
         }
-        if let bad = badTimestamp(message, "MSH-7") { return bad }
+        if let bad = badTimestamp(message, Paths.messageTime) { return bad }
         return validateBody(message, type: type, event: event)
     }
 
@@ -63,14 +60,14 @@ struct MessageValidator: Sendable {
             guard message.segment("PID") != nil else {
                 return .error(.requiredFieldMissing, "PID", "segment PID is required in \(type)^\(event)")
             }
-            if isEmpty(message, "PID-3") { return .error(.requiredFieldMissing, "PID-3", "PID-3 (patient identifier list) is required") }
+            if isEmpty(message, Paths.patientIdentifiers) { return .error(.requiredFieldMissing, "PID-3", "PID-3 (patient identifier list) is required") }
             if event == "A40" {
                 guard message.segment("MRG") != nil else { return .error(.requiredFieldMissing, "MRG", "segment MRG is required in ADT^A40") }
-                if isEmpty(message, "MRG-1") { return .error(.requiredFieldMissing, "MRG-1", "MRG-1 (prior patient identifier list) is required") }
+                if isEmpty(message, Paths.priorIdentifiers) { return .error(.requiredFieldMissing, "MRG-1", "MRG-1 (prior patient identifier list) is required") }
             }
         case "SIU":
             guard message.segment("SCH") != nil else { return .error(.requiredFieldMissing, "SCH", "segment SCH is required in SIU^\(event)") }
-            if isEmpty(message, "SCH-1") && isEmpty(message, "SCH-2") {
+            if isEmpty(message, Paths.placerAppointment) && isEmpty(message, Paths.fillerAppointment) {
                 return .error(.requiredFieldMissing, "SCH-1", "SCH-1 or SCH-2 (placer or filler appointment id) is required")
             }
         case "REF", "RRI":
@@ -80,10 +77,32 @@ struct MessageValidator: Sendable {
         default:
             break
         }
-        for path in ["EVN-2", "PID-7", "PV1-44", "PV1-45"] as [HL7Path] {
+        for path in Paths.bodyTimestamps {
             if let bad = badTimestamp(message, path) { return bad }
         }
         return nil
+    }
+
+    /// Paths parsed once, not per message.
+    private enum Paths {
+        struct Required {
+            var path: HL7Path
+            var name: String
+        }
+
+        static let requiredHeaderFields: [Required] = [
+            .init(path: "MSH-7", name: "MSH-7 (date/time of message)"), .init(path: "MSH-9", name: "MSH-9 (message type)"),
+            .init(path: "MSH-10", name: "MSH-10 (message control id)"), .init(path: "MSH-11", name: "MSH-11 (processing id)"),
+            .init(path: "MSH-12", name: "MSH-12 (version id)"),
+        ]
+        static let version: HL7Path = "MSH-12.1"
+        static let processingID: HL7Path = "MSH-11.1"
+        static let messageTime: HL7Path = "MSH-7"
+        static let patientIdentifiers: HL7Path = "PID-3"
+        static let priorIdentifiers: HL7Path = "MRG-1"
+        static let placerAppointment: HL7Path = "SCH-1"
+        static let fillerAppointment: HL7Path = "SCH-2"
+        static let bodyTimestamps: [HL7Path] = ["EVN-2", "PID-7", "PV1-44", "PV1-45"]
     }
 
     private func isEmpty(_ message: HL7Message, _ path: HL7Path) -> Bool {
