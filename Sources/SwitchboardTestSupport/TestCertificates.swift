@@ -28,6 +28,10 @@ public struct TestCertificates: Sendable {
     public var rogueClientCertificate: String { directory + "/rogue-client.pem" }
     /// Its private key.
     public var rogueClientKey: String { directory + "/rogue-client.key" }
+    /// A client certificate from the trusted CA that expired in 2020.
+    public var expiredClientCertificate: String { directory + "/expired-client.pem" }
+    /// Its key.
+    public var expiredClientKey: String { directory + "/expired-client.key" }
 
     /// A failed `openssl` run.
     public struct Failure: Error, CustomStringConvertible {
@@ -104,13 +108,36 @@ public struct TestCertificates: Sendable {
         try makeLeaf("server", "switchboard-test-server", ca: "ca", extensions: "server_ext", serial: 1)
         try makeLeaf("client", "switchboard-test-client", ca: "ca", extensions: "client_ext", serial: 2)
         try makeLeaf("rogue-client", "rogue-test-client", ca: "rogue-ca", extensions: "client_ext", serial: 3)
+        // An expired client certificate from the trusted CA: `x509 -req` cannot backdate, `ca` can.
+        let caConfig = directory + "/ca.cnf"
+        let caText = """
+            [ca]
+            default_ca = test_ca
+            [test_ca]
+            database = \(directory)/index.txt
+            new_certs_dir = \(directory)
+            serial = \(directory)/serial
+            default_md = sha256
+            policy = any_name
+            unique_subject = no
+            [any_name]
+            commonName = supplied
+
+            """
+        for (path, content) in [(caConfig, caText), (directory + "/index.txt", ""), (directory + "/serial", "10\n")] {
+            guard let file = fopen(path, "w") else { throw Failure(description: "cannot write \(path)") }
+            fputs(content, file)
+            fclose(file)
+        }
+        try run(["req", "-config", config] + ec + ["-keyout", "\(directory)/expired-client.key", "-out", "\(directory)/expired-client.csr",
+                 "-subj", "/CN=expired-test-client"])
+        try run(["ca", "-batch", "-config", caConfig, "-cert", "\(directory)/ca.pem", "-keyfile", "\(directory)/ca.key",
+                 "-in", "\(directory)/expired-client.csr", "-out", "\(directory)/expired-client.pem", "-notext",
+                 "-startdate", "20200101000000Z", "-enddate", "20200102000000Z", "-extfile", config, "-extensions", "client_ext"])
     }
 
     /// Deletes the directory and its files.
     public func remove() {
-        for name in ["openssl.cnf", "ca", "rogue-ca", "server", "client", "rogue-client"].flatMap({ [$0, "\($0).pem", "\($0).key", "\($0).csr"] }) {
-            unlink(directory + "/" + name)
-        }
-        rmdir(directory)
+        _ = CommandRunner.run("/bin/rm", ["-rf", directory])
     }
 }
