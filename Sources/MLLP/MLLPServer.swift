@@ -67,7 +67,7 @@ public final class MLLPServer: Service, Sendable {
         }
         let address = channel.localAddress!
         bound.succeed(address)
-        logger.info("mllp listening", metadata: [
+        logger.notice("mllp listening", metadata: [
             "mllp.listener": "\(configuration.name)", "mllp.address": "\(address.ipAddress ?? configuration.host):\(address.port ?? 0)",
             "mllp.tls": "\(tlsContext != nil)",
         ])

@@ -44,6 +44,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Largest MLLP frame accepted, in bytes (default 1048576).", valueName: "BYTES"))
     var maxFrameBytes: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Journal segment size in bytes; segments roll past it (default 67108864).", valueName: "BYTES"))
+    var journalSegmentSize: Int?
+
     @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical (default info: one line per message).", valueName: "LEVEL"))
     var logLevel: String?
 
@@ -62,6 +65,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let maxFrameBytes {
             guard maxFrameBytes > 0 else { throw CLIError("--max-frame-bytes must be positive").report() }
             configuration.maxFrameBytes = maxFrameBytes
+        }
+        if let journalSegmentSize {
+            guard journalSegmentSize >= 4096 else { throw CLIError("--journal-segment-size must be at least 4096").report() }
+            configuration.journalSegmentSize = journalSegmentSize
         }
         if let logLevel {
             guard let level = Logger.Level(rawValue: logLevel) else { throw CLIError("--log-level \(logLevel): unknown level").report() }
