@@ -5,6 +5,7 @@ extension Switchboard {
     static let allSubcommands: [any ParsableCommand.Type] = [
         InspectCommand.self,
         ConvertCommand.self,
+        SendCommand.self,
         JournalCommand.self,
     ]
 }

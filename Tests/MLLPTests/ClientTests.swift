@@ -84,9 +84,9 @@ struct ClientTests {
     }
 
     @Test func refusedConnectionIsConnectFailed() async throws {
-        let server = try await TestMLLPServer.start()
-        let port = server.port
-        await server.stop()
+        let closed = ClosedPort()
+        let port = closed.port
+        defer { withExtendedLifetime(closed) {} }
         do {
             _ = try await MLLPClient.connect(host: "127.0.0.1", port: port)
             Issue.record("expected the connection to be refused")
