@@ -6,6 +6,7 @@ extension Switchboard {
         InspectCommand.self,
         ConvertCommand.self,
         SendCommand.self,
+        BenchCommand.self,
         JournalCommand.self,
     ]
 }
