@@ -6,6 +6,8 @@ extension Switchboard {
         ServeCommand.self,
         InspectCommand.self,
         ConvertCommand.self,
+        SendCommand.self,
+        BenchCommand.self,
         JournalCommand.self,
     ]
 }

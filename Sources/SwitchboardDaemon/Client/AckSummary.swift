@@ -1,0 +1,67 @@
+import HL7
+import HL7XML
+
+/// What an ACK says: MSA-1, MSA-2, MSA-3 and its ERR segments (ER7 or HL7 v2.xml).
+public struct AckSummary: Sendable, Hashable {
+    /// One ERR segment.
+    public struct ErrorEntry: Sendable, Hashable {
+        /// The HL7 table 0357 code: ERR-3.1 (v2.5+), else ERR-1.4.1.
+        public var code: String
+        /// ERR-8 (user message), else ERR-3.2 / ERR-1.4.2 (the code's text), else ERR-7.
+        public var text: String?
+
+        /// Creates an entry.
+        public init(code: String, text: String?) {
+            self.code = code
+            self.text = text
+        }
+    }
+
+    /// MSA-1: AA, AE, AR, CA, CE or CR.
+    public var code: String
+    /// MSA-2: the control id of the message acknowledged.
+    public var controlID: String
+    /// MSA-3 (text message), if any.
+    public var text: String?
+    /// The ERR segments, in order.
+    public var errors: [ErrorEntry]
+
+    /// Whether MSA-1 is AA or CA.
+    public var isAccept: Bool { code == "AA" || code == "CA" }
+
+    /// Why a response could not be read as an ACK.
+    public struct ParseError: Error, Sendable, CustomStringConvertible {
+        /// A sentence.
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// Reads an ACK payload.
+    /// - Throws: ``ParseError`` when it is not HL7 or has no MSA segment.
+    public init(parsing payload: [UInt8]) throws(ParseError) {
+        let message: HL7Message
+        do {
+            if HL7XMLReader.looksLikeXML(payload) {
+                message = try HL7XMLReader.message(payload)
+            } else {
+                message = try HL7Message(parsing: payload)
+            }
+        } catch {
+            throw ParseError(message: "response is not an HL7 message: \(error)")
+        }
+        guard let msa = message.segment("MSA") else {
+            throw ParseError(message: "response has no MSA segment")
+        }
+        code = msa[1].text
+        controlID = msa[2].text
+        text = msa[3].nonEmptyText
+        errors = message.segments(named: "ERR").map { err in
+            let modern = err[3]
+            if let code = modern.component(1).nonEmptyText {
+                return ErrorEntry(code: code, text: err[8].nonEmptyText ?? modern.component(2).nonEmptyText ?? err[7].nonEmptyText)
+            }
+            let legacy = err[1].component(4)
+            return ErrorEntry(code: legacy[1].text, text: legacy[2].nonEmptyText ?? err[8].nonEmptyText ?? err[7].nonEmptyText)
+        }
+    }
+}
