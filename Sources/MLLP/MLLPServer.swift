@@ -25,6 +25,7 @@ public final class MLLPServer: Service, Sendable {
     private let logger: Logger
     private let limiter: ConnectionLimiter
     private let metrics: MLLPServerMetrics
+    private let framingMetrics: MLLPFramingMetrics
     private let bound: EventLoopPromise<SocketAddress>
     private let connections = Mutex<[UInt64: any Channel]>([:])
     private let nextConnectionID = Atomic<UInt64>(0)
@@ -43,6 +44,7 @@ public final class MLLPServer: Service, Sendable {
         self.logger = logger
         self.limiter = ConnectionLimiter(maxTotal: configuration.maxConnections, maxPerAddress: configuration.maxConnectionsPerAddress)
         self.metrics = MLLPServerMetrics(listener: configuration.name)
+        self.framingMetrics = MLLPFramingMetrics()
         self.bound = eventLoopGroup.any().makePromise(of: SocketAddress.self)
     }
 
@@ -149,7 +151,7 @@ public final class MLLPServer: Service, Sendable {
             if let tlsContext {
                 try handlers.addHandler(NIOSSLServerHandler(context: tlsContext))
             }
-            try handlers.addHandler(ByteToMessageHandler(MLLPFrameDecoder(configuration: configuration.framing)))
+            try handlers.addHandler(ByteToMessageHandler(MLLPFrameDecoder(configuration: configuration.framing, metrics: framingMetrics)))
             try handlers.addHandler(MessageToByteHandler(MLLPFrameEncoder()))
             try handlers.addHandler(IdleStateHandler(readTimeout: .seconds(configuration.idleTimeoutSeconds)))
             try handlers.addHandler(MLLPConnectionHandler(
