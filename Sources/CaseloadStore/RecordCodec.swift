@@ -38,7 +38,10 @@ public enum InboundRecordCodec {
 
     /// The record as a journal payload.
     public static func encode(_ record: InboundRecord) -> [UInt8] {
-        var writer = PayloadWriter(capacity: 128 + record.raw.count + record.ack.count)
+        var writer = PayloadWriter(capacity: 96 + record.raw.count + record.ack.count + record.listener.utf8.count
+            + record.peer.utf8.count + record.sendingApplication.utf8.count + record.sendingFacility.utf8.count
+            + record.controlID.utf8.count + record.messageType.utf8.count + record.ackCode.utf8.count
+            + record.errors.reduce(0) { $0 + 10 + $1.location.utf8.count + $1.text.utf8.count })
         writer.u8(RecordKind.inbound.rawValue)
         writer.u8(currentVersion)
         writer.i64(record.receivedAtMicroseconds)

@@ -184,38 +184,42 @@ public final class InboundPipeline: Sendable {
             duplicateKeyConflict: facts.duplicateKeyConflict, contentHash: facts.hash,
             errors: errors.map { .init(code: UInt16(clamping: $0.code.code), location: $0.location.map(describe) ?? "", text: $0.diagnostic ?? "") },
             ack: ack ?? [], rawLength: facts.bytes, raw: raw)
-        let storageFailed: @Sendable (String) -> Void = { [acks, now, store] reason in
-            if let key { store.duplicates.abandon(key) }
-            let failure = acks.make(
-                for: header, outcome: .rejected,
-                errors: [.init(code: .applicationInternalError, diagnostic: "message not stored: \(reason); resend later")],
-                encoding: facts.encoding, nowMicroseconds: now())
-            completion(facts.result(ack: failure, ackCode: Self.ackCodeOf(failure), storageFailure: reason))
-        }
+        // Everything the answer needs, in one object: the completion below captures one
+        // reference instead of copying the header's many strings into its context.
+        let pending = PendingAnswer(
+            header: header, facts: facts, key: key, ack: ack, ackCode: ackCode, disposition: disposition,
+            errorCodes: errors.map(\.code.code), receivedAt: receipt.receivedAtMicroseconds, completion: completion)
         let admitted = inFlight.wrappingAdd(1, ordering: .relaxed).oldValue < configuration.maxInFlight
         guard admitted else {
             inFlight.subtract(1, ordering: .relaxed)
-            return storageFailed("overloaded: \(configuration.maxInFlight) appends in flight")
+            return storageFailed(pending, reason: "overloaded: \(configuration.maxInFlight) appends in flight")
         }
-        let errorCodes = errors.map(\.code.code)
         store.append(record) { [self] result in
             self.inFlight.subtract(1, ordering: .relaxed)
             switch result {
             case .success(let sequence):
-                if let key, let ack {
-                    store.duplicates.commit(key, ack: ack, sequence: sequence, receivedAtMicroseconds: receipt.receivedAtMicroseconds)
-                } else if let key {
-                    store.duplicates.commit(key, ack: [], sequence: sequence, receivedAtMicroseconds: receipt.receivedAtMicroseconds)
+                if let key = pending.key {
+                    store.duplicates.commit(key, ack: pending.ack ?? [], sequence: sequence, receivedAtMicroseconds: pending.receivedAt)
                 }
-                var result = facts.result(ack: ack, ackCode: ackCode)
-                result.disposition = disposition
+                var result = pending.facts.result(ack: pending.ack, ackCode: pending.ackCode)
+                result.disposition = pending.disposition
                 result.sequence = sequence
-                result.errorCodes = errorCodes
-                completion(result)
+                result.errorCodes = pending.errorCodes
+                pending.completion(result)
             case .failure(let error):
-                storageFailed("journal \(error.code)")
+                storageFailed(pending, reason: "journal \(error.code)")
             }
         }
+    }
+
+    /// Nothing was stored: AR/CR + ERR 207, and the duplicate claim is released.
+    private func storageFailed(_ pending: PendingAnswer, reason: String) {
+        if let key = pending.key { store.duplicates.abandon(key) }
+        let failure = acks.make(
+            for: pending.header, outcome: .rejected,
+            errors: [.init(code: .applicationInternalError, diagnostic: "message not stored: \(reason); resend later")],
+            encoding: pending.facts.encoding, nowMicroseconds: now())
+        pending.completion(pending.facts.result(ack: failure, ackCode: ackCode(of: failure), storageFailure: reason))
     }
 
     private func startsWithBatchHeader(_ frame: [UInt8]) -> Bool {
@@ -234,7 +238,33 @@ public final class InboundPipeline: Sendable {
         }
     }
 
-    static func ackCodeOf(_ ack: [UInt8]) -> String { ackCode(of: ack) }
+}
+
+/// A message waiting for its journal append: what its answer needs.
+private final class PendingAnswer: Sendable {
+    let header: HL7Header?
+    let facts: Facts
+    let key: DuplicateKey?
+    let ack: [UInt8]?
+    let ackCode: String
+    let disposition: InboundRecord.Disposition
+    let errorCodes: [Int]
+    let receivedAt: Int64
+    let completion: @Sendable (InboundResult) -> Void
+
+    init(header: HL7Header?, facts: Facts, key: DuplicateKey?, ack: [UInt8]?, ackCode: String,
+         disposition: InboundRecord.Disposition, errorCodes: [Int], receivedAt: Int64,
+         completion: @escaping @Sendable (InboundResult) -> Void) {
+        self.header = header
+        self.facts = facts
+        self.key = key
+        self.ack = ack
+        self.ackCode = ackCode
+        self.disposition = disposition
+        self.errorCodes = errorCodes
+        self.receivedAt = receivedAt
+        self.completion = completion
+    }
 }
 
 /// Routing facts gathered along the way (no patient data).

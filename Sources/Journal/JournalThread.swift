@@ -157,7 +157,7 @@ final class JournalThread: Sendable {
     private func runLoop() {
         var writer: SegmentWriter?
         var payloads: [[UInt8]] = []
-        var waiting: [(JournalAppendCompletion, Int)] = []
+        var waiting: [Waiter] = []
         var lastBatch = 1
         while let jobs = takeJobs(want: lastBatch) {
             var index = 0
@@ -177,7 +177,7 @@ final class JournalThread: Sendable {
                             && (payloads.count + more.count > maxBatchRecords || bytes + moreBytes > maxBatchBytes)
                         { break }
                         payloads.append(contentsOf: more)
-                        waiting.append((complete, more.count))
+                        waiting.append(Waiter(complete: complete, records: more.count))
                         bytes += moreBytes
                         index += 1
                     }
@@ -189,15 +189,22 @@ final class JournalThread: Sendable {
                         result = .failure(JournalError(code: .closed, message: "the journal is not open"))
                     }
                     var sequence = (try? result.get()) ?? 0
-                    for (complete, count) in waiting {
-                        complete(result.map { _ in sequence })
-                        sequence += UInt64(count)
+                    for waiter in waiting {
+                        waiter.complete(result.map { _ in sequence })
+                        sequence += UInt64(waiter.records)
                     }
                 }
             }
         }
         writer?.close()
     }
+}
+
+/// An append waiting for its batch's fdatasync (a struct, not a tuple: no runtime tuple metadata
+/// per batch).
+private struct Waiter {
+    var complete: JournalAppendCompletion
+    var records: Int
 }
 
 private func isAppend(_ job: JournalJob) -> Bool {

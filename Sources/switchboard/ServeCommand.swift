@@ -44,6 +44,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Largest MLLP frame accepted, in bytes (default 1048576).", valueName: "BYTES"))
     var maxFrameBytes: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Open connections per listener (default 64).", valueName: "N"))
+    var maxConnections: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Open connections per source address (default 8).", valueName: "N"))
+    var maxConnectionsPerAddress: Int?
+
     @Option(name: .long, help: ArgumentHelp("Journal segment size in bytes; segments roll past it (default 67108864).", valueName: "BYTES"))
     var journalSegmentSize: Int?
 
@@ -65,6 +71,14 @@ struct ServeCommand: AsyncParsableCommand {
         if let maxFrameBytes {
             guard maxFrameBytes > 0 else { throw CLIError("--max-frame-bytes must be positive").report() }
             configuration.maxFrameBytes = maxFrameBytes
+        }
+        if let maxConnections {
+            guard maxConnections > 0 else { throw CLIError("--max-connections must be positive").report() }
+            configuration.mllp.maxConnections = maxConnections
+        }
+        if let maxConnectionsPerAddress {
+            guard maxConnectionsPerAddress > 0 else { throw CLIError("--max-connections-per-address must be positive").report() }
+            configuration.mllp.maxConnectionsPerAddress = maxConnectionsPerAddress
         }
         if let journalSegmentSize {
             guard journalSegmentSize >= 4096 else { throw CLIError("--journal-segment-size must be at least 4096").report() }

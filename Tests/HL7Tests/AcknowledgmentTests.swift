@@ -1,4 +1,6 @@
-import HL7
+import Foundation
+@testable import HL7
+import SwitchboardTestSupport
 import Testing
 
 @Suite("ACK builder")
@@ -103,5 +105,42 @@ struct AcknowledgmentTests {
         #expect(!header("SU").wantsAcceptAcknowledgment(for: .rejected))
         #expect(header("").wantsAcceptAcknowledgment(for: .accepted))
         #expect(HL7HeaderPeek.peek(Array("MSH|^~\\&|S|F|R|RF|1||ACK^A01|C1|P|2.5".utf8))!.isAcknowledgment)
+    }
+}
+
+@Suite("ACK fast path")
+struct AcknowledgmentFastPathTests {
+    /// The fast path (usable header, no ERR) writes exactly what the general path writes, for
+    /// every sample and conformance message, outcome, mode and a few awkward control ids.
+    @Test func fastPathEqualsTheGeneralPath() throws {
+        var headers: [HL7Header] = []
+        let root = SharedConformance.repositoryRoot(testFile: #filePath)
+        var paths = ["adt_a01", "adt_a03", "adt_a08", "siu_s12", "ref_i12"].map { "\(root)/samples/\($0).hl7" }
+        if let corpus = SharedConformance.directory(repositoryRoot: root) {
+            let names = try FileManager.default.contentsOfDirectory(atPath: corpus + "/corpus/er7").sorted()
+            paths += names.map { corpus + "/corpus/er7/" + $0 }
+        }
+        for path in paths {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+            if let header = HL7HeaderPeek.peek(bytes) { headers.append(header) }
+        }
+        #expect(headers.count >= 5)
+        let stamp = HL7Timestamp(year: 2026, month: 11, day: 29, hour: 8, minute: 30, second: 0, fractionDigits: "123", utcOffsetMinutes: 0)
+        var compared = 0
+        for header in headers where HL7Acknowledgment.usable(header.delimiters) {
+            for outcome in [HL7Acknowledgment.Outcome.accepted, .error, .rejected] {
+                for mode in [HL7Acknowledgment.Mode.original, .enhanced] {
+                    for id in ["SB1-1", "ID^WITH|DELIMS\\&~", "ÜNÏ"] {
+                        let fast = HL7Acknowledgment.buildWithoutErrors(for: header, code: outcome.code(mode), controlID: id,
+                                                                        timestamp: stamp, textMessage: "text")
+                        let general = HL7Acknowledgment.buildGeneral(for: header, outcome: outcome, mode: mode, errors: [],
+                                                                     controlID: id, timestamp: stamp, textMessage: "text")
+                        #expect(fast == general, "\(header.messageType) \(header.version)")
+                        compared += 1
+                    }
+                }
+            }
+        }
+        #expect(compared > 0)
     }
 }

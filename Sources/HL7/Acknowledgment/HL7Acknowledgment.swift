@@ -104,6 +104,17 @@ public enum HL7Acknowledgment {
     public static func build(for header: HL7Header?, outcome: Outcome, mode: Mode? = nil, errors: [ErrorDetail] = [],
                              controlID: String, timestamp: HL7Timestamp, textMessage: String? = nil) -> [UInt8] {
         let mode = mode ?? Mode(for: header)
+        if errors.isEmpty, let header, usable(header.delimiters) {
+            return buildWithoutErrors(for: header, code: outcome.code(mode), controlID: controlID, timestamp: timestamp,
+                                      textMessage: textMessage)
+        }
+        return buildGeneral(for: header, outcome: outcome, mode: mode, errors: errors, controlID: controlID,
+                            timestamp: timestamp, textMessage: textMessage)
+    }
+
+    /// Any header (or none), any errors: the reference layout ``buildWithoutErrors`` must match.
+    static func buildGeneral(for header: HL7Header?, outcome: Outcome, mode: Mode, errors: [ErrorDetail],
+                             controlID: String, timestamp: HL7Timestamp, textMessage: String?) -> [UInt8] {
         // With the sender's own delimiters, its fields are mirrored byte for byte.
         let mirrorRaw = header.map { usable($0.delimiters) } ?? false
         let d = mirrorRaw ? header!.delimiters : .standard
@@ -114,7 +125,17 @@ public enum HL7Acknowledgment {
 
         var out: [UInt8] = []
         out.reserveCapacity(256)
-        func esc(_ s: String) -> [UInt8] { HL7Escaping.encode(s, delimiters: d, characterSet: charset) }
+        /// Escapes `s`; plain printable ASCII without delimiters (the usual header value) is copied
+        /// as is, without the general encoder.
+        func esc(_ s: String) -> [UInt8] {
+            var plain = true
+            for byte in s.utf8 where byte < 0x20 || byte >= 0x7F || byte == d.field || byte == d.component
+                || byte == d.repetition || byte == d.escape || byte == d.subcomponent || byte == d.truncation {
+                plain = false
+                break
+            }
+            return plain ? Array(s.utf8) : HL7Escaping.encode(s, delimiters: d, characterSet: charset)
+        }
         func field(_ bytes: [UInt8]) { out.append(d.field); out += bytes }
         /// A composite from parts already split (each escaped) joined with `joiner`.
         func parts(_ values: [String?], joiner: UInt8) -> [UInt8] {
@@ -192,9 +213,79 @@ public enum HL7Acknowledgment {
         return out
     }
 
+    /// The common case, byte for byte what the general path writes: a usable received header
+    /// and no ERR segments. It touches each header field once and skips the general escaper
+    /// for plain values (every message's ACK goes through here).
+    static func buildWithoutErrors(for header: HL7Header, code: String, controlID: String, timestamp: HL7Timestamp,
+                                   textMessage: String?) -> [UInt8] {
+        let d = header.delimiters
+        let charset = header.characterSet
+        var out: [UInt8] = []
+        out.reserveCapacity(96 + header.rawReceivingApplication.count + header.rawReceivingFacility.count
+            + header.rawSendingApplication.count + header.rawSendingFacility.count + header.rawControlID.count
+            + header.rawCharacterSetName.count + controlID.utf8.count + header.triggerEvent.utf8.count)
+        func escaped(_ s: String) {
+            for byte in s.utf8 where byte < 0x20 || byte >= 0x7F || byte == d.field || byte == d.component
+                || byte == d.repetition || byte == d.escape || byte == d.subcomponent || byte == d.truncation {
+                out += HL7Escaping.encode(s, delimiters: d, characterSet: charset)
+                return
+            }
+            out += s.utf8
+        }
+        let numbers = header.versionNumbers
+        out += [0x4D, 0x53, 0x48, d.field]  // MSH|
+        out += d.encodingCharacters
+        for raw in [header.rawReceivingApplication, header.rawReceivingFacility, header.rawSendingApplication,
+                    header.rawSendingFacility] {
+            out.append(d.field)
+            out += raw
+        }
+        out.append(d.field)
+        escaped(timestamp.description)
+        out += [d.field, d.field]
+        // MSH-9: ACK^<trigger>^ACK (the structure component from v2.3.1), trailing empties trimmed.
+        out += [0x41, 0x43, 0x4B]
+        let trigger = header.triggerEvent
+        let hasStructure = numbers.isEmpty || !numbers.lexicographicallyPrecedes([2, 3, 1])
+        if hasStructure {
+            out.append(d.component)
+            escaped(trigger)
+            out += [d.component, 0x41, 0x43, 0x4B]
+        } else if !trigger.isEmpty {
+            out.append(d.component)
+            escaped(trigger)
+        }
+        out.append(d.field)
+        escaped(controlID)
+        out.append(d.field)
+        escaped(header.processingID.isEmpty ? "P" : header.processingID)
+        out.append(d.field)
+        escaped(header.version.isEmpty ? "2.5.1" : header.version)
+        if !header.rawCharacterSetName.isEmpty {
+            out += [UInt8](repeating: d.field, count: 6)
+            out += header.rawCharacterSetName
+        }
+        out += [13, 0x4D, 0x53, 0x41, d.field]  // \rMSA|
+        escaped(code)
+        out.append(d.field)
+        out += header.rawControlID
+        let modernERR = numbers.isEmpty || numbers.lexicographicallyPrecedes([2, 5]) == false
+        if !modernERR, let textMessage, !textMessage.isEmpty {
+            out.append(d.field)
+            escaped(textMessage)
+        }
+        out.append(13)
+        return out
+    }
+
+    /// Every delimiter usable and no two alike (a plain loop: this runs for every ACK).
     static func usable(_ d: HL7Delimiters) -> Bool {
         let all = [d.field] + d.encodingCharacters
-        return all.allSatisfy(HL7Delimiters.isUsableDelimiter) && Set(all).count == all.count
+        for (index, byte) in all.enumerated() {
+            guard HL7Delimiters.isUsableDelimiter(byte) else { return false }
+            for other in all[(index + 1)...] where other == byte { return false }
+        }
+        return true
     }
 }
 
