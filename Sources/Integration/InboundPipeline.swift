@@ -59,7 +59,7 @@ public final class InboundPipeline: Sendable {
                 }
                 return reject(frame, header: header, facts: facts, receipt: receipt,
                               rejection: .rejected(error.hl7ErrorCode, nil, "HL7 v2.xml: \(error.code): \(error.descriptionWithoutOffset)"),
-                              completion: completion)
+                              parsed: false, completion: completion)
             }
         }
         let header = HL7HeaderPeek.peek(frame)
@@ -74,7 +74,7 @@ public final class InboundPipeline: Sendable {
             return reject(frame, header: header, facts: facts, receipt: receipt,
                           rejection: .rejected(.segmentSequenceError, nil,
                                                "batches (FHS/BHS) are not accepted over MLLP: send one message per frame"),
-                          completion: completion)
+                          parsed: false, completion: completion)
         }
         let message: HL7Message
         do {
@@ -84,7 +84,7 @@ public final class InboundPipeline: Sendable {
             let location = error.segmentIndex.map { "segment \($0 + 1)" } ?? "byte \(error.byteOffset)"
             return reject(frame, header: header, facts: facts, receipt: receipt,
                           rejection: .rejected(error.hl7ErrorCode, nil, "\(error.code) at \(location): \(error.descriptionWithoutOffset)"),
-                          completion: completion)
+                          parsed: false, completion: completion)
         }
         handleParsed(message, header: header, frame: frame, facts: facts, receipt: receipt, completion: completion)
     }
@@ -157,13 +157,16 @@ public final class InboundPipeline: Sendable {
               disposition: .quarantined, ack: ack, ackCode: ackCode(of: ack), errors: errors, key: nil, completion: completion)
     }
 
+    /// - Parameter parsed: whether the message parsed. MSH-15 (accept acknowledgement type) is
+    ///   honoured only then: the header of a message that did not parse is not trusted to ask
+    ///   for silence, and a sender must learn that its frame was refused.
     private func reject(
         _ frame: [UInt8], header: HL7Header, facts: Facts, receipt: InboundReceipt, rejection: Rejection,
-        completion: @escaping @Sendable (InboundResult) -> Void
+        parsed: Bool = true, completion: @escaping @Sendable (InboundResult) -> Void
     ) {
         let ack = acks.make(for: header, outcome: rejection.outcome, errors: rejection.errors, encoding: facts.encoding,
                             nowMicroseconds: now())
-        let wanted = header.wantsAcceptAcknowledgment(for: rejection.outcome)
+        let wanted = !parsed || header.wantsAcceptAcknowledgment(for: rejection.outcome)
         store(frame, header: header, facts: facts, receipt: receipt, disposition: .rejected, ack: wanted ? ack : nil,
               ackCode: ackCode(of: ack), errors: rejection.errors, key: nil, completion: completion)
     }

@@ -112,6 +112,11 @@ final class MLLPConnectionHandler: ChannelDuplexHandler {
         case is ChannelShouldQuiesceEvent:
             quiescing = true
             if slots.isEmpty { context.close(promise: nil) }
+        case let channelEvent as ChannelEvent where channelEvent == .inputClosed:
+            // The sender half-closed (sent its last frame and shut down writing): answer what
+            // was read, then close. Closing at once would drop ACKs of stored messages.
+            quiescing = true
+            if slots.isEmpty { context.close(promise: nil) }
         default:
             context.fireUserInboundEventTriggered(event)
         }
