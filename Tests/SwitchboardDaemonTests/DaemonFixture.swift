@@ -72,8 +72,8 @@ enum Fixture {
         return String(value.prefix { $0 != " " })
     }
 
-    /// The fatal error lines a crashed daemon left on standard error.
+    /// The fatal error lines the current run of a crashed daemon left on standard error.
     static func crashReport(_ daemon: DaemonProcess) -> String {
-        daemon.errorLines.filter { $0.contains("Fatal error") || $0.contains("Program crashed") }.joined(separator: " | ")
+        daemon.currentRunErrorLines.filter { $0.contains("Fatal error") || $0.contains("Program crashed") }.joined(separator: " | ")
     }
 }

@@ -22,7 +22,9 @@ extension DaemonTests {
             // A resend (new connection, as a sender that lost the ACK would): the original ACK.
             let resent = try #require(try Fixture.exchange(message, port: daemon.port))
             #expect(resent == first, "duplicate answered with the original ACK bytes")
-            #expect(daemon.currentRunErrorLines.contains { $0.contains("duplicate=true") && $0.contains("hl7.control_id=MSG-A01-0001") })
+            // The log line follows the answer: wait for it.
+            let duplicateLine = daemon.waitForErrorLine(containing: "duplicate=true", timeout: 5)
+            #expect(duplicateLine?.contains("hl7.control_id=MSG-A01-0001") == true, "duplicate not logged as such")
 
             #expect(daemon.terminate() == 0)
             #expect(Fixture.journalRecordCount(state: daemon.stateDirectory) == 1, "the duplicate is counted, not journaled")

@@ -227,7 +227,9 @@ extension DaemonTests {
                 let end = monotonicSeconds() + duration
                 while monotonicSeconds() < end {
                     attempts += 1
-                    if let fd = try? LoopbackMLLPConnection.connectSocket(port: port, timeout: 1) {
+                    // A short connect timeout: when the accept queue is full the SYN is dropped
+                    // and retried after a second; the flood moves on instead of waiting.
+                    if let fd = try? LoopbackMLLPConnection.connectSocket(port: port, timeout: 0.05) {
                         held.append(fd)
                     } else {
                         failed += 1
@@ -291,6 +293,19 @@ extension DaemonTests {
             #expect(answered == messages, "legit client answered \(answered)/\(messages) \(legitError ?? "")")
             #expect(after.isAccept)
             #expect(daemon.terminate() == 0)
+        }
+
+        @Test("serve refuses a non-positive --frame-timeout or --idle-timeout (exit 2, naming the flag)",
+              arguments: [["--frame-timeout", "0"], ["--idle-timeout", "-1"]])
+        func timeoutFlagsAreValidated(_ arguments: [String]) throws {
+            do {
+                let daemon = try Fixture.startDaemon(arguments)
+                defer { daemon.cleanUp() }
+                Issue.record("serve started with \(arguments)")
+            } catch let error as DaemonProcess.ExitedBeforeListening {
+                #expect(error.status == 2)
+                #expect(error.errorOutput.contains(arguments[0]), "\(error.errorOutput)")
+            }
         }
 
         /// The integer just before `marker` in `line` (e.g. "(1110122 so far").
