@@ -30,7 +30,7 @@ extension DaemonTests {
             while sent < total + 1 {
                 let (n, error) = oversized.sendRawCounting(chunk)
                 sent += n
-                if error != nil { stoppedBySend = true; break }
+                if let error { stoppedBySend = error.isClosedByPeer; break }  // a send timeout is not a close
             }
             let oversizedClosed = stoppedBySend || oversized.isClosedByPeer(within: 10)
             let peakAfterFrame = daemon.peakResidentBytes ?? 0
@@ -46,7 +46,7 @@ extension DaemonTests {
             while junkSent < 10 << 20 {
                 let (n, error) = junk.sendRawCounting(junkChunk)
                 junkSent += n
-                if error != nil { junkStopped = true; break }
+                if let error { junkStopped = error.isClosedByPeer; break }
             }
             let junkClosed = junkStopped || junk.isClosedByPeer(within: 10)
             let junkLine = daemon.waitForErrorLine(containing: "tooMuchJunk", timeout: 5) ?? ""
