@@ -19,6 +19,7 @@ struct ServeCommand: AsyncParsableCommand {
             Examples:
               switchboard serve
               switchboard serve --listen 0.0.0.0:2575 --state /var/lib/switchboard
+              switchboard serve --frame-timeout 10 --idle-timeout 120
               switchboard serve --tls-listen 0.0.0.0:2576 --tls-cert server.pem --tls-key server.key --tls-ca ca.pem
             """
     )
@@ -52,6 +53,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Journal segment size in bytes; segments roll past it (default 67108864).", valueName: "BYTES"))
     var journalSegmentSize: Int?
+
+    @Option(name: .long, help: ArgumentHelp("A frame must be complete this many seconds after its start block, else the connection is closed (default 30; slowloris guard).", valueName: "SECONDS"))
+    var frameTimeout: Int64?
+
+    @Option(name: .long, help: ArgumentHelp("A connection with no traffic and nothing in flight is closed after this many seconds (default 300).", valueName: "SECONDS"))
+    var idleTimeout: Int64?
 
     @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical (default info: one line per message).", valueName: "LEVEL"))
     var logLevel: String?
@@ -102,6 +109,17 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.mllpTLS = (listener, tls)
         } else if tlsCert != nil || tlsKey != nil || tlsCa != nil {
             throw CLIError("--tls-cert, --tls-key and --tls-ca need --tls-listen").report()
+        }
+        // After the TLS listener is set up: both listeners get the same deadlines.
+        if let frameTimeout {
+            guard frameTimeout > 0 else { throw CLIError("--frame-timeout must be a positive number of seconds").report() }
+            configuration.mllp.frameTimeoutSeconds = frameTimeout
+            configuration.mllpTLS?.listener.frameTimeoutSeconds = frameTimeout
+        }
+        if let idleTimeout {
+            guard idleTimeout > 0 else { throw CLIError("--idle-timeout must be a positive number of seconds").report() }
+            configuration.mllp.idleTimeoutSeconds = idleTimeout
+            configuration.mllpTLS?.listener.idleTimeoutSeconds = idleTimeout
         }
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in KeyValueLogHandler(label: label, level: level) }
