@@ -50,6 +50,8 @@ public struct MLLPFrameDecoder: ByteToMessageDecoder {
     private var scanned = 0
     /// Bytes outside frames since the end of the last frame.
     private var junkSinceLastFrame = 0
+    /// True until the stream's first byte was looked at (a TLS handshake is recognised there).
+    private var atStreamStart = true
 
     /// Creates a decoder.
     /// - Parameters:
@@ -104,6 +106,17 @@ public struct MLLPFrameDecoder: ByteToMessageDecoder {
     private mutating func frameStart(_ buffer: inout ByteBuffer) throws(MLLPFramingError) -> Event? {
         let readable = buffer.readableBytes
         guard readable > 0 else { return nil }
+        if atStreamStart {
+            // A TLS record header (handshake 0x16, version 0x03 0x0n) where MLLP expects 0x0B:
+            // a client speaking TLS to the plain port. Refuse it clearly instead of framing
+            // whatever bytes of its ClientHello happen to look like MLLP.
+            guard readable >= 2 || buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) != 0x16 else { return nil }
+            atStreamStart = false
+            if buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == 0x16,
+               buffer.getInteger(at: buffer.readerIndex + 1, as: UInt8.self) == 0x03 {
+                throw MLLPFramingError(.tlsOnPlainPort, "a TLS handshake on a plain MLLP port (use the TLS listener)", junkBytes: readable)
+            }
+        }
         let start = buffer.mllpOffset(of: MLLPFraming.startBlock, from: 0)
         let junk = start ?? readable
         if junk > 0 {

@@ -11,6 +11,8 @@ public struct MLLPFramingError: Error, Sendable, Hashable, CustomStringConvertib
         case junkNotAllowed
         /// `0x1C` was followed by something other than `0x0D` while that is not tolerated.
         case endBlockWithoutCR
+        /// The connection opened with a TLS record (`0x16 0x03 …`): TLS spoken to a plain port.
+        case tlsOnPlainPort
     }
 
     /// What went wrong.

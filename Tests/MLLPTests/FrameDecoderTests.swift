@@ -131,3 +131,22 @@ struct FrameDecoderTests {
         #expect(harness.recorder.events == ["start", "frame:MSH|1\rPID|1\r"])
     }
 }
+
+@Suite("TLS on a plain port")
+struct TLSOnPlainPortTests {
+    @Test func aClientHelloAtStreamStartIsRefused() throws {
+        var decoder = MLLPFrameDecoder()
+        var buffer = ByteBuffer(bytes: [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03, 0x0B, 0x1C])
+        #expect(throws: MLLPFramingError.self) { _ = try decoder.next(&buffer) }
+    }
+
+    @Test func theSameBytesLaterAreOrdinaryJunk() throws {
+        var decoder = MLLPFrameDecoder()
+        var buffer = ByteBuffer(bytes: [0x0B, 0x41, 0x1C, 0x0D, 0x16, 0x03, 0x01, 0x0B, 0x42, 0x1C, 0x0D])
+        var frames: [ByteBuffer] = []
+        while let event = try decoder.next(&buffer) {
+            if case .frame(let payload) = event { frames.append(payload) }
+        }
+        #expect(frames.map { String(buffer: $0) } == ["A", "B"])
+    }
+}

