@@ -15,12 +15,17 @@ final class AckFactory: Sendable {
         self.receivingApplication = receivingApplication
     }
 
+    /// A new control id (for ACKs and batch acknowledgements).
+    func nextControlID() -> String {
+        prefix + String(counter.add(1, ordering: .relaxed).newValue)
+    }
+
     /// An ACK for `header` (or for nothing salvaged), in the frame's encoding.
     func make(
         for header: HL7Header?, outcome: HL7Acknowledgment.Outcome, errors: [HL7Acknowledgment.ErrorDetail],
         encoding: FrameEncoding, nowMicroseconds: Int64
     ) -> [UInt8] {
-        let id = prefix + String(counter.add(1, ordering: .relaxed).newValue)
+        let id = nextControlID()
         var header = header
         if var known = header, known.receivingApplication.isEmpty {
             // Our ACK's MSH-3 mirrors the sender's MSH-5: name ourselves when it was left empty.

@@ -36,6 +36,51 @@ public final class InboundPipeline: Sendable {
     /// Processes one frame; `completion` is called exactly once, on this thread (duplicates,
     /// overload) or on the journal thread (after the fsync). It must hand over quickly.
     public func process(_ frame: [UInt8], receipt: InboundReceipt, completion: @escaping @Sendable (InboundResult) -> Void) {
+        if startsWithBatchHeader(frame) {
+            return processBatch(frame, receipt: receipt, completion: completion)
+        }
+        processMessage(frame, receipt: receipt, completion: completion)
+    }
+
+    /// A batch in one frame: each message goes through ``processMessage`` (its own record, its
+    /// own duplicate check, its own ACK); the answer is a batch of the ACKs, in order, once the
+    /// last one is known. A malformed envelope is refused as a whole (AR 100), nothing stored.
+    private func processBatch(_ frame: [UInt8], receipt: InboundReceipt, completion: @escaping @Sendable (InboundResult) -> Void) {
+        let envelope: BatchEnvelope
+        do {
+            envelope = try BatchEnvelope.split(frame)
+        } catch {
+            var facts = Facts(bytes: frame.count, hash: ContentHash.hash(frame))
+            let header = HL7HeaderPeek.peek(frame)
+            if let header { facts.adopt(header) }
+            guard let header else {
+                return quarantine(frame, header: nil, facts: facts, receipt: receipt, code: .segmentSequenceError,
+                                  text: "malformed batch: \(error.reason)", completion: completion)
+            }
+            return reject(frame, header: header, facts: facts, receipt: receipt,
+                          rejection: .rejected(.segmentSequenceError, nil, "malformed batch: \(error.reason)"),
+                          parsed: false, completion: completion)
+        }
+        let collector = BatchCollector(count: envelope.messages.count) { [acks, now] results in
+            let answered = results.compactMap(\.ack)
+            let stamp = CivilTime.timestamp(microseconds: now()).description
+            let ack = envelope.acknowledgment(acks: answered, controlID: acks.nextControlID(), timestamp: stamp)
+            let codes = results.map(\.ackCode)
+            let worst = codes.first { $0 == "AR" || $0 == "CR" } ?? codes.first { $0 == "AE" || $0 == "CE" } ?? codes.first ?? ""
+            completion(InboundResult(
+                ack: ack, ackCode: worst,
+                disposition: results.allSatisfy({ $0.disposition == .accepted }) ? .accepted : results.last?.disposition,
+                sequence: results.compactMap(\.sequence).max(), duplicate: results.allSatisfy(\.duplicate),
+                messageType: "BATCH(\(results.count))", controlID: results.first?.controlID ?? "",
+                errorCodes: results.flatMap(\.errorCodes), bytes: frame.count,
+                storageFailure: results.compactMap(\.storageFailure).first))
+        }
+        for (index, message) in envelope.messages.enumerated() {
+            processMessage(message, receipt: receipt) { collector.set(index, $0) }
+        }
+    }
+
+    private func processMessage(_ frame: [UInt8], receipt: InboundReceipt, completion: @escaping @Sendable (InboundResult) -> Void) {
         var facts = Facts(bytes: frame.count, hash: ContentHash.hash(frame))
         if HL7XMLReader.looksLikeXML(frame) {
             facts.encoding = .xml
@@ -69,12 +114,6 @@ public final class InboundPipeline: Sendable {
                 ? "the frame is empty" : "no MSH segment: not an HL7 v2 message"
             return quarantine(frame, header: nil, facts: facts, receipt: receipt, code: .segmentSequenceError, text: what,
                               completion: completion)
-        }
-        if startsWithBatchHeader(frame) {
-            return reject(frame, header: header, facts: facts, receipt: receipt,
-                          rejection: .rejected(.segmentSequenceError, nil,
-                                               "batches (FHS/BHS) are not accepted over MLLP: send one message per frame"),
-                          parsed: false, completion: completion)
         }
         let message: HL7Message
         do {

@@ -29,6 +29,7 @@ public final class MLLPServer: Service, Sendable {
     private let bound: EventLoopPromise<SocketAddress>
     private let connections = Mutex<[UInt64: any Channel]>([:])
     private let nextConnectionID = Atomic<UInt64>(0)
+    private let refusalLog = RefusalLogLimiter()
 
     /// - Parameters:
     ///   - tlsContext: when set, every connection must complete a TLS handshake first (no
@@ -127,15 +128,20 @@ public final class MLLPServer: Service, Sendable {
         if let refusal = limiter.admit(host) {
             let reason: String
             switch refusal {
-            case .listenerFull(let cap): reason = "listener_full"; _ = cap
-            case .addressFull(let cap): reason = "address_full"; _ = cap
+            case .listenerFull: reason = "listener_full"
+            case .addressFull: reason = "address_full"
             }
             metrics.refusedConnection(reason)
-            logger.warning("mllp connection refused", metadata: [
-                "mllp.listener": "\(configuration.name)", "mllp.peer": "\(peer)", "reason": "\(reason)",
-            ])
-            channel.close(promise: nil)
-            return channel.eventLoop.makeSucceededVoidFuture()
+            // A flood must not turn into a flood of log lines: one line per second at most,
+            // with the number of refusals it stands for.
+            if let count = refusalLog.record(nowSeconds: ContinuousClock.now) {
+                logger.warning("mllp connection refused", metadata: [
+                    "mllp.listener": "\(configuration.name)", "mllp.peer": "\(peer)", "reason": "\(reason)",
+                    "mllp.refused_since_last_line": "\(count)",
+                ])
+            }
+            // A failed initializer makes the bootstrap close the socket at once.
+            return channel.eventLoop.makeFailedFuture(MLLPServerError(message: "connection refused: \(reason)"))
         }
         metrics.acceptedConnection()
         let id = nextConnectionID.add(1, ordering: .relaxed).newValue
@@ -159,6 +165,29 @@ public final class MLLPServer: Service, Sendable {
                 responder: responder, info: info, configuration: configuration, metrics: metrics, logger: logger))
         }
     }
+}
+
+/// Lets one "connection refused" line per second through, counting the refusals in between.
+final class RefusalLogLimiter: Sendable {
+    private let state = Mutex<(second: Int64, count: Int)>((-1, 0))
+
+    /// Records a refusal; returns the number of refusals the line to log now stands for, or
+    /// `nil` when this second already had its line.
+    func record(nowSeconds now: ContinuousClock.Instant) -> Int? {
+        let second = ContinuousClock.Instant.zeroReference.duration(to: now).components.seconds
+        return state.withLock { state in
+            state.count += 1
+            guard second != state.second else { return nil }
+            state.second = second
+            defer { state.count = 0 }
+            return state.count
+        }
+    }
+}
+
+extension ContinuousClock.Instant {
+    /// A fixed instant to measure whole seconds from.
+    static let zeroReference = ContinuousClock.now
 }
 
 /// The listener could not start.

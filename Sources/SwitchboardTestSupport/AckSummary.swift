@@ -18,6 +18,27 @@ public struct AckSummary: Sendable, Equatable, CustomStringConvertible {
 
     /// `nil` when `bytes` is neither an ER7 message starting with MSH nor an XML document with
     /// an `<MSA.1>` element.
+    /// The ACKs inside a batch acknowledgement (a frame starting with FHS or BHS), in order;
+    /// empty when `bytes` is not a batch.
+    public static func batch(_ bytes: [UInt8]) -> [AckSummary] {
+        guard bytes.starts(with: Array("FHS".utf8)) || bytes.starts(with: Array("BHS".utf8)) else { return [] }
+        var result: [AckSummary] = []
+        var current: [UInt8] = []
+        for line in bytes.split(separator: 0x0D) {
+            if line.starts(with: Array("MSH".utf8)) {
+                if !current.isEmpty, let ack = AckSummary(current) { result.append(ack) }
+                current = Array(line) + [0x0D]
+            } else if line.starts(with: Array("BTS".utf8)) || line.starts(with: Array("FTS".utf8)) || line.starts(with: Array("BHS".utf8)) {
+                if !current.isEmpty, let ack = AckSummary(current) { result.append(ack) }
+                current = []
+            } else if !current.isEmpty {
+                current += Array(line) + [0x0D]
+            }
+        }
+        if !current.isEmpty, let ack = AckSummary(current) { result.append(ack) }
+        return result
+    }
+
     public init?(_ bytes: [UInt8]) {
         var start = 0
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }

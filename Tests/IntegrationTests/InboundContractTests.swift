@@ -131,12 +131,41 @@ struct InboundContractTests {
         #expect(ack.text(at: "ERR-3") == "100")
     }
 
-    @Test func batchesInAFrameAreRefused() async throws {
+    @Test func aBatchIsAnsweredMessageByMessageInABatchAck() async throws {
         let harness = try await PipelineHarness.make()
-        let batch = "BHS|^~\\&|A|B\r" + adt() + "BTS|1\r"
+        let bad = "MSH|^~&|ADT1|HOSP|SWB|CARE|20261129083000||ADT^A01|CTRL-3|P|2.5.1\rPID|1||1^^^H^MR\r"
+        let batch = "FHS|^~\\&|ADT1|HOSP|SWB|CARE\rBHS|^~\\&|ADT1|HOSP|SWB|CARE|||||BATCH-7\r" + adt(controlID: "CTRL-1")
+            + adt(controlID: "CTRL-2") + bad + "BTS|3\rFTS|1\r"
+        let result = await harness.process(batch)
+        let text = String(decoding: result.ack ?? [], as: UTF8.self)
+        let lines = text.split(separator: "\r").map(String.init)
+        #expect(lines.first?.hasPrefix("FHS|^~\\&|SWB|CARE|ADT1|HOSP|") == true)
+        #expect(lines[1].hasPrefix("BHS|^~\\&|SWB|CARE|ADT1|HOSP|"))
+        #expect(lines[1].hasSuffix("|BATCH-7"))  // BHS-12 refers to the received BHS-11
+        #expect(lines.filter { $0.hasPrefix("MSA|AA|CTRL-1") }.count == 1)
+        #expect(lines.filter { $0.hasPrefix("MSA|AA|CTRL-2") }.count == 1)
+        #expect(lines.filter { $0.hasPrefix("MSA|AR|CTRL-3") }.count == 1)
+        #expect(lines.suffix(2) == ["BTS|3", "FTS|1"])
+        let records = try await harness.records()
+        #expect(records.map(\.controlID) == ["CTRL-1", "CTRL-2", "CTRL-3"])
+        #expect(records.map(\.disposition) == [.accepted, .accepted, .rejected])
+        // Resending the batch: the stored messages are duplicates, nothing new but the bad one.
+        let again = await harness.process(batch)
+        #expect(String(decoding: again.ack ?? [], as: UTF8.self).contains("MSA|AA|CTRL-1"))
+        #expect(try await harness.records().count == 4)
+    }
+
+    @Test(arguments: [
+        "BHS|^~\\&|A|B\rPID|1\rBTS|0\r",
+        "BHS|^~\\&|A|B\r" + adt() + "BHS|^~\\&|A|B\r" + adt(controlID: "X2") + "BTS|1\rBTS|1\r",
+        "BHS|^~\\&|A|B\rBTS|0\r",
+    ])
+    func aMalformedBatchIsRefusedWhole(batch: String) async throws {
+        let harness = try await PipelineHarness.make()
         let result = await harness.process(batch)
         #expect(result.ackCode == "AR")
         #expect(try parsedAck(result).text(at: "ERR-3") == "100")
+        #expect(try await harness.records().allSatisfy { $0.disposition != .accepted })
     }
 
     @Test func anAckIsNeverAnswered() async throws {

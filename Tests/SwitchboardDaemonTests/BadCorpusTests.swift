@@ -199,6 +199,12 @@ final class CorpusRun {
             switch connection.nextEvent(timeout: max(0, deadline - monotonicSeconds())) {
             case .frame(let payload):
                 if payload.firstRange(of: Array("root:x:0:0".utf8)) != nil { leaked = true }
+                // A batch acknowledgement (FHS/BHS … BTS/FTS) carries one ACK per message.
+                let batchACKs = AckSummary.batch(payload)
+                if !batchACKs.isEmpty {
+                    acks += batchACKs
+                    continue
+                }
                 guard let ack = AckSummary(payload) else { others += 1; continue }
                 if ack.acknowledgedControlID == sentinelID, !sentinel.isEmpty {
                     state = .open

@@ -272,7 +272,12 @@ extension DaemonTests {
             let result = flood.join()
             stop.raise()
             let peakConnections = sampler.join()
-            let refusedLogged = daemon.errorLines(containing: "mllp connection refused").count
+            // Refusals are logged at most once per second, each line counting the refusals since
+            // the previous one.
+            let refusedLogged = daemon.errorLines(containing: "mllp connection refused").reduce(0) { total, line in
+                total + (line.split(separator: " ").first { $0.hasPrefix("mllp.refused_since_last_line=") }
+                    .flatMap { Int($0.split(separator: "=")[1]) } ?? 1)
+            }
             let after = try Fixture.ack(try Fixture.adtA01(controlID: "T12-AFTER"), port: daemon.port)
 
             var report = FaultReport("T12")
