@@ -22,6 +22,7 @@ final class MLLPConnectionHandler: ChannelDuplexHandler {
     private let info: MLLPConnectionInfo
     private let configuration: MLLPServerConfiguration
     private let metrics: MLLPServerMetrics
+    private let mailbox: EventLoopMailbox
     private var logger: Logger
 
     private var slots = CircularBuffer<Slot>(initialCapacity: 8)
@@ -31,10 +32,13 @@ final class MLLPConnectionHandler: ChannelDuplexHandler {
     private var frameDeadline: Scheduled<Void>?
     private var quiescing = false
     private var active = true
+    /// A flush is queued on the loop: answers written before it runs go out in one write.
+    private var flushQueued = false
 
     init(responder: any MLLPFrameResponder, info: MLLPConnectionInfo, configuration: MLLPServerConfiguration,
-         metrics: MLLPServerMetrics, logger: Logger) {
+         metrics: MLLPServerMetrics, mailbox: EventLoopMailbox, logger: Logger) {
         self.responder = responder
+        self.mailbox = mailbox
         self.info = info
         self.configuration = configuration
         self.metrics = metrics
@@ -52,11 +56,12 @@ final class MLLPConnectionHandler: ChannelDuplexHandler {
         slots.append(.waiting)
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
+        let mailbox = self.mailbox
         responder.respond(to: frame, connection: info) { reply in
             if loop.inEventLoop {
                 bound.value.handler.answer(number, with: reply, context: bound.value.context)
             } else {
-                loop.execute { bound.value.handler.answer(number, with: reply, context: bound.value.context) }
+                mailbox.post { bound.value.handler.answer(number, with: reply, context: bound.value.context) }
             }
         }
     }
@@ -75,9 +80,20 @@ final class MLLPConnectionHandler: ChannelDuplexHandler {
                 wrote = true
             }
         }
-        if wrote { context.flush() }
+        if wrote, !flushQueued {
+            // Coalesce: answers completed together (one group commit) leave in one write.
+            flushQueued = true
+            let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            context.eventLoop.assumeIsolated().execute {
+                bound.value.handler.flushQueued = false
+                bound.value.context.flush()
+            }
+        }
         if quiescing {
-            if slots.isEmpty { context.close(promise: nil) }
+            if slots.isEmpty {
+                context.flush()  // the queued flush would run after the close: too late
+                context.close(promise: nil)
+            }
         } else if readHeld, slots.count < configuration.maxPendingFramesPerConnection {
             readHeld = false
             context.read()

@@ -30,6 +30,7 @@ public final class MLLPServer: Service, Sendable {
     private let connections = Mutex<[UInt64: any Channel]>([:])
     private let nextConnectionID = Atomic<UInt64>(0)
     private let refusalLog = RefusalLogLimiter()
+    private let mailboxes: EventLoopMailboxes
 
     /// - Parameters:
     ///   - tlsContext: when set, every connection must complete a TLS handshake first (no
@@ -46,6 +47,7 @@ public final class MLLPServer: Service, Sendable {
         self.limiter = ConnectionLimiter(maxTotal: configuration.maxConnections, maxPerAddress: configuration.maxConnectionsPerAddress)
         self.metrics = MLLPServerMetrics(listener: configuration.name)
         self.framingMetrics = MLLPFramingMetrics()
+        self.mailboxes = EventLoopMailboxes(group: eventLoopGroup)
         self.bound = eventLoopGroup.any().makePromise(of: SocketAddress.self)
     }
 
@@ -162,7 +164,8 @@ public final class MLLPServer: Service, Sendable {
             try handlers.addHandler(MessageToByteHandler(MLLPFrameEncoder()))
             try handlers.addHandler(IdleStateHandler(readTimeout: .seconds(configuration.idleTimeoutSeconds)))
             try handlers.addHandler(MLLPConnectionHandler(
-                responder: responder, info: info, configuration: configuration, metrics: metrics, logger: logger))
+                responder: responder, info: info, configuration: configuration, metrics: metrics,
+                mailbox: mailboxes.mailbox(for: channel.eventLoop), logger: logger))
         }
     }
 }
