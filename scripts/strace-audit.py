@@ -78,8 +78,11 @@ def main():
     threads = [threading.Thread(target=client, args=(port, c, per, acks, errors)) for c in range(a.connections)]
     for t in threads: t.start()
     for t in threads: t.join()
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=30)
+    # SIGTERM the daemon itself (strace's child), then strace exits when it does.
+    children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    for child in children:
+        os.kill(int(child), signal.SIGTERM)
+    proc.wait(timeout=60)
 
     journal_dir = os.path.join(state, "journal")
     # Walk the trace in order.
