@@ -55,6 +55,9 @@ struct BenchLoadCommand: AsyncParsableCommand {
             help: ArgumentHelp("Wait this long for an ACK, then reconnect and resend until one arrives.", valueName: "SECONDS"))
     var resendOnTimeout: Double?
 
+    @Option(help: ArgumentHelp("Send at this total rate (messages/s, spread over the connections) instead of as fast as ACKs return.", valueName: "N"))
+    var rate: Double?
+
     @Flag(help: "Print one JSON line instead of the table.")
     var json = false
 
@@ -66,6 +69,7 @@ struct BenchLoadCommand: AsyncParsableCommand {
         for seconds in [timeout, resendOnTimeout ?? 1] where !(seconds > 0 && seconds <= 3600) {
             throw ValidationError("timeouts must be between 0 and 3600 seconds")
         }
+        if let rate, !(rate > 0 && rate <= 10_000_000) { throw ValidationError("--rate must be between 0 and 10000000") }
         if let runID, runID.isEmpty || runID.contains(where: { "|^~\\&\r\n".contains($0) }) {
             throw ValidationError("--run-id must be non-empty and free of HL7 delimiters")
         }
@@ -82,7 +86,7 @@ struct BenchLoadCommand: AsyncParsableCommand {
         let configuration = LoadConfiguration(
             endpoint: endpoint, connections: connections, window: window, messages: messages, size: size,
             runID: runID ?? Self.randomRunID(), ackTimeout: .milliseconds(Int64(seconds * 1000)),
-            resendOnTimeout: resendOnTimeout != nil)
+            resendOnTimeout: resendOnTimeout != nil, ratePerSecond: rate)
         let report: LoadReport
         do {
             report = try await LoadGenerator.run(configuration)

@@ -21,10 +21,15 @@ public struct LoadConfiguration: Sendable, Hashable {
     public var resendOnTimeout: Bool
     /// Consecutive failed reconnects after which a resending connection gives up.
     public var maxReconnectAttempts: Int
+    /// Total send rate in messages per second, spread evenly over the connections (each sends
+    /// at fixed intervals, still within its window); `nil`: as fast as ACKs come back.
+    public var ratePerSecond: Double?
 
     /// Creates a configuration.
     public init(endpoint: MLLPEndpoint, connections: Int = 1, window: Int = 1, messages: Int, size: Int = 0,
-                runID: String, ackTimeout: Duration = .seconds(5), resendOnTimeout: Bool = false, maxReconnectAttempts: Int = 60) {
+                runID: String, ackTimeout: Duration = .seconds(5), resendOnTimeout: Bool = false, maxReconnectAttempts: Int = 60,
+                ratePerSecond: Double? = nil) {
+        self.ratePerSecond = ratePerSecond
         self.endpoint = endpoint
         self.connections = connections
         self.window = window

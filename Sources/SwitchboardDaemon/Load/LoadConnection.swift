@@ -28,6 +28,11 @@ final class LoadConnection {
     private var everConnected = false
     private var failedConnects = 0
     private var done = false
+    /// Paced sending (`ratePerSecond`): nanoseconds between this connection's messages, and
+    /// when the next one is due.
+    private let intervalNanos: UInt64?
+    private var nextDue: UInt64 = 0
+    private var pacingTimerArmed = false
 
     init(loop: any EventLoop, configuration: LoadConfiguration, index: Int, finished: EventLoopPromise<LoadConnectionResult>) {
         self.loop = loop
@@ -37,6 +42,11 @@ final class LoadConnection {
         self.timeoutNanos = UInt64(TimeAmount(configuration.ackTimeout).nanoseconds)
         self.finished = finished
         result.latencies.reserveCapacity(total)
+        if let rate = configuration.ratePerSecond, rate > 0 {
+            intervalNanos = UInt64(Double(configuration.connections) / rate * 1e9)
+        } else {
+            intervalNanos = nil
+        }
         inFlight.reserveCapacity(configuration.window)
     }
 
@@ -110,8 +120,19 @@ final class LoadConnection {
     /// Sends new messages until the window is full or all are sent.
     private func fill() {
         guard let handler, let context = handler.context else { return }
-        let count = min(configuration.window - inFlight.count, total - nextSequence + 1)
+        var count = min(configuration.window - inFlight.count, total - nextSequence + 1)
         guard count > 0 else { return }
+        if let intervalNanos {
+            // Paced: one message per interval, whatever the window allows; a late timer sends
+            // what fell due meanwhile (open loop: latency is measured from the due time's send).
+            let now = Self.now()
+            if nextDue == 0 { nextDue = now }
+            guard now >= nextDue else { return armPacingTimer(at: nextDue) }
+            let due = Int((now - nextDue) / intervalNanos) + 1
+            count = min(count, due)
+            nextDue += UInt64(count) * intervalNanos
+            armPacingTimer(at: nextDue)
+        }
         var buffer = context.channel.allocator.buffer(capacity: count * template.maxFrameBytes)
         let now = Self.now()
         for _ in 0..<count {
@@ -120,6 +141,17 @@ final class LoadConnection {
             nextSequence += 1
         }
         handler.send(buffer)
+    }
+
+    private func armPacingTimer(at deadline: UInt64) {
+        guard !pacingTimerArmed, !done else { return }
+        pacingTimerArmed = true
+        let delay = TimeAmount.nanoseconds(Int64(deadline &- min(deadline, Self.now())))
+        loop.assumeIsolated().scheduleTask(in: delay) {
+            self.pacingTimerArmed = false
+            guard !self.done else { return }
+            self.fill()
+        }
     }
 
     /// After a reconnect: the same bytes again for every unanswered message.
