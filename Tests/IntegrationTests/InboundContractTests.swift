@@ -20,6 +20,7 @@ struct InboundContractTests {
         #expect(ack.text(at: "MSH-3") == "SWB")  // mirrors the sender's MSH-5
         #expect(ack.text(at: "MSH-5") == "ADT1")
         #expect(ack.text(at: "MSH-10") != "CTRL-1")
+        #expect(ack.text(at: "MSH-7") == "20261118110640.000+0000")  // the injected clock, UTC, to the millisecond
         #expect(result.disposition == .accepted)
         #expect(result.sequence == 1)
         #expect(harness.journal.lastDurableSequence >= 1)
