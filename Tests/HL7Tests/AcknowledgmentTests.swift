@@ -125,12 +125,17 @@ struct AcknowledgmentFastPathTests {
             if let header = HL7HeaderPeek.peek(bytes) { headers.append(header) }
         }
         #expect(headers.count >= 5)
+        // Odd versions decide the MSH-9 structure component and MSA-3: the fast path must agree.
+        for version in ["", "2", "2.3", "2.3.1", "2.4", "2.5", "+1.0", "2.5.", " 2.5", "99999999999999999999", "2.x", "3.0.0.1"] {
+            headers.append(HL7HeaderPeek.peek(Array("MSH|^~\\&|A|B|C|D|20261129||ADT^A01|X|P|\(version)\r".utf8))!)
+        }
         let stamp = HL7Timestamp(year: 2026, month: 11, day: 29, hour: 8, minute: 30, second: 0, fractionDigits: "123", utcOffsetMinutes: 0)
+        let stamps = [stamp, HL7Timestamp("20261129083000-0000")!, HL7Timestamp("202611290830+0100")!, HL7Timestamp("2026")!]
         var compared = 0
         for header in headers where HL7Acknowledgment.usable(header.delimiters) {
             for outcome in [HL7Acknowledgment.Outcome.accepted, .error, .rejected] {
                 for mode in [HL7Acknowledgment.Mode.original, .enhanced] {
-                    for id in ["SB1-1", "ID^WITH|DELIMS\\&~", "ÜNÏ"] {
+                    for (id, stamp) in zip(["SB1-1", "ID^WITH|DELIMS\\&~", "ÜNÏ", "SB2-2"], stamps) {
                         let fast = HL7Acknowledgment.buildWithoutErrors(for: header, code: outcome.code(mode), controlID: id,
                                                                         timestamp: stamp, textMessage: "text")
                         let general = HL7Acknowledgment.buildGeneral(for: header, outcome: outcome, mode: mode, errors: [],

@@ -221,36 +221,113 @@ public enum HL7Acknowledgment {
         let d = header.delimiters
         let charset = header.characterSet
         var out: [UInt8] = []
-        out.reserveCapacity(96 + header.rawReceivingApplication.count + header.rawReceivingFacility.count
+        out.reserveCapacity(112 + header.rawReceivingApplication.count + header.rawReceivingFacility.count
             + header.rawSendingApplication.count + header.rawSendingFacility.count + header.rawControlID.count
             + header.rawCharacterSetName.count + controlID.utf8.count + header.triggerEvent.utf8.count)
+        func isPlain(_ byte: UInt8) -> Bool {
+            !(byte < 0x20 || byte >= 0x7F || byte == d.field || byte == d.component || byte == d.repetition
+              || byte == d.escape || byte == d.subcomponent || byte == d.truncation)
+        }
         func escaped(_ s: String) {
-            for byte in s.utf8 where byte < 0x20 || byte >= 0x7F || byte == d.field || byte == d.component
-                || byte == d.repetition || byte == d.escape || byte == d.subcomponent || byte == d.truncation {
+            for byte in s.utf8 where !isPlain(byte) {
                 out += HL7Escaping.encode(s, delimiters: d, characterSet: charset)
                 return
             }
             out += s.utf8
         }
-        let numbers = header.versionNumbers
-        out += [0x4D, 0x53, 0x48, d.field]  // MSH|
+        func append(_ a: UInt8, _ b: UInt8, _ c: UInt8) {
+            out.append(a)
+            out.append(b)
+            out.append(c)
+        }
+        /// `value` as `width` decimal digits.
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                out.append(UInt8(truncatingIfNeeded: 0x30 + rest / divisor % 10))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        // The version as numbers without allocating: (2, 5, 1) for "2.5.1"; nil when not numeric.
+        var parts = (0, 0, 0, count: 0)
+        var valid = true
+        var current = -1
+        for byte in header.version.utf8 {
+            if byte == 0x2E {
+                guard current >= 0 else { valid = false; break }
+                if parts.count == 0 { parts.0 = current } else if parts.count == 1 { parts.1 = current } else if parts.count == 2 { parts.2 = current }
+                parts.count += 1
+                current = -1
+            } else if byte >= 0x30, byte <= 0x39, current < 100_000 {
+                current = max(current, 0) * 10 + Int(byte - 0x30)
+            } else {
+                valid = false
+                break
+            }
+        }
+        if valid, current >= 0 {
+            if parts.count == 0 { parts.0 = current } else if parts.count == 1 { parts.1 = current } else if parts.count == 2 { parts.2 = current }
+            parts.count += 1
+        } else {
+            valid = false
+        }
+        // Anything unusual (signs, spaces, huge numbers, empty parts): the general rule decides.
+        let atLeast231: Bool
+        let atLeast25: Bool
+        if valid {
+            atLeast231 = (parts.0, parts.1, parts.2) >= (2, 3, 1)
+            atLeast25 = (parts.0, parts.1) >= (2, 5)
+        } else {
+            let numbers = header.versionNumbers
+            atLeast231 = numbers.isEmpty || !numbers.lexicographicallyPrecedes([2, 3, 1])
+            atLeast25 = numbers.isEmpty || !numbers.lexicographicallyPrecedes([2, 5])
+        }
+
+        append(0x4D, 0x53, 0x48)  // MSH
+        out.append(d.field)
         out += d.encodingCharacters
-        for raw in [header.rawReceivingApplication, header.rawReceivingFacility, header.rawSendingApplication,
-                    header.rawSendingFacility] {
-            out.append(d.field)
-            out += raw
+        out.append(d.field)
+        out += header.rawReceivingApplication
+        out.append(d.field)
+        out += header.rawReceivingFacility
+        out.append(d.field)
+        out += header.rawSendingApplication
+        out.append(d.field)
+        out += header.rawSendingFacility
+        out.append(d.field)
+        // MSH-7 written digit by digit when it is the usual full-precision UTC form.
+        if let month = timestamp.month, let day = timestamp.day, let hour = timestamp.hour, let minute = timestamp.minute,
+           let second = timestamp.second, [month, day, hour, minute, second].allSatisfy({ (0...99).contains($0) }),
+           timestamp.utcOffsetMinutes == 0, !timestamp.negativeZeroOffset, (0...9999).contains(timestamp.year),
+           let fraction = timestamp.fractionDigits, fraction.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+           isPlain(0x2E), isPlain(0x2B), (0x30...0x39).allSatisfy(isPlain) {
+            digits(timestamp.year, 4)
+            digits(month, 2)
+            digits(day, 2)
+            digits(hour, 2)
+            digits(minute, 2)
+            digits(second, 2)
+            out.append(0x2E)
+            out += fraction.utf8
+            out.append(0x2B)
+            append(0x30, 0x30, 0x30)
+            out.append(0x30)
+        } else {
+            escaped(timestamp.description)
         }
         out.append(d.field)
-        escaped(timestamp.description)
-        out += [d.field, d.field]
+        out.append(d.field)
         // MSH-9: ACK^<trigger>^ACK (the structure component from v2.3.1), trailing empties trimmed.
-        out += [0x41, 0x43, 0x4B]
+        append(0x41, 0x43, 0x4B)
         let trigger = header.triggerEvent
-        let hasStructure = numbers.isEmpty || !numbers.lexicographicallyPrecedes([2, 3, 1])
-        if hasStructure {
+        if atLeast231 {
             out.append(d.component)
             escaped(trigger)
-            out += [d.component, 0x41, 0x43, 0x4B]
+            out.append(d.component)
+            append(0x41, 0x43, 0x4B)
         } else if !trigger.isEmpty {
             out.append(d.component)
             escaped(trigger)
@@ -262,15 +339,16 @@ public enum HL7Acknowledgment {
         out.append(d.field)
         escaped(header.version.isEmpty ? "2.5.1" : header.version)
         if !header.rawCharacterSetName.isEmpty {
-            out += [UInt8](repeating: d.field, count: 6)
+            for _ in 0..<6 { out.append(d.field) }
             out += header.rawCharacterSetName
         }
-        out += [13, 0x4D, 0x53, 0x41, d.field]  // \rMSA|
+        out.append(13)
+        append(0x4D, 0x53, 0x41)  // MSA
+        out.append(d.field)
         escaped(code)
         out.append(d.field)
         out += header.rawControlID
-        let modernERR = numbers.isEmpty || numbers.lexicographicallyPrecedes([2, 5]) == false
-        if !modernERR, let textMessage, !textMessage.isEmpty {
+        if !atLeast25, let textMessage, !textMessage.isEmpty {
             out.append(d.field)
             escaped(textMessage)
         }
