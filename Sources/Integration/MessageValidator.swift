@@ -30,28 +30,40 @@ struct MessageValidator: Sendable {
     let configuration: InboundConfiguration
 
     func validate(_ message: HL7Message, header: HL7Header) -> Rejection? {
-        // Required MSH fields (AE 101). Without MSH-10 no duplicate detection is possible.
-        for required in Paths.requiredHeaderFields where isEmpty(message, required.path) {
+        // Required MSH fields (AE 101). Without MSH-10 no duplicate detection is possible. The
+        // header already holds their first components: only an empty one needs the field read.
+        let known = [header.dateTime, header.messageCode, header.controlID, header.processingID, header.version]
+        for (required, first) in zip(Paths.requiredHeaderFields, known) where isNull(first) && isEmpty(message, required.path) {
             return .error(.requiredFieldMissing, "\(required.path)", "\(required.name) is required")
         }
-        let version = message.text(at: Paths.version) ?? ""
+        let version = header.version
         guard configuration.supportedVersions.contains(version) else {
             return .rejected(.unsupportedVersionID, "MSH-12", "version '\(clip(version))' is not supported (2.3 to 2.8 are)")
         }
-        let processingID = (message.text(at: Paths.processingID) ?? "").uppercased()
+        let processingID = upper(header.processingID)
         guard configuration.acceptedProcessingIDs.contains(processingID) else {
             return .rejected(.unsupportedProcessingID, "MSH-11", "processing id '\(clip(processingID))' is not accepted")
         }
-        let type = header.messageCode.uppercased()
+        let type = upper(header.messageCode)
         guard let events = configuration.supportedEvents[type] else {
             return .rejected(.unsupportedMessageType, "MSH-9", "message type '\(clip(type))' is not supported")
         }
-        let event = header.triggerEvent.uppercased()
+        let event = upper(header.triggerEvent)
         guard events.contains(event) else {
             return .rejected(.unsupportedEventCode, "MSH-9", "event '\(clip(type))^\(clip(event))' is not supported")
         }
-        if let bad = badTimestamp(message, Paths.messageTime) { return bad }
+        if !header.dateTime.isEmpty, header.dateTime != "\"\"", HL7Timestamp(header.dateTime) == nil {
+            return .error(.dataTypeError, "MSH-7", "MSH-7 is not a valid date/time (YYYY[MM[DD[HHMM[SS[.S]]]]][+/-ZZZZ])")
+        }
         return validateBody(message, type: type, event: event)
+    }
+
+    /// Empty or the HL7 null `""`.
+    private func isNull(_ text: String) -> Bool { text.isEmpty || text == "\"\"" }
+
+    /// Upper-cased, without allocating when it already is (the usual case).
+    private func upper(_ text: String) -> String {
+        text.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) || !text.utf8.allSatisfy({ $0 < 0x80 }) ? text.uppercased() : text
     }
 
     private func validateBody(_ message: HL7Message, type: String, event: String) -> Rejection? {
@@ -95,9 +107,6 @@ struct MessageValidator: Sendable {
             .init(path: "MSH-10", name: "MSH-10 (message control id)"), .init(path: "MSH-11", name: "MSH-11 (processing id)"),
             .init(path: "MSH-12", name: "MSH-12 (version id)"),
         ]
-        static let version: HL7Path = "MSH-12.1"
-        static let processingID: HL7Path = "MSH-11.1"
-        static let messageTime: HL7Path = "MSH-7"
         static let patientIdentifiers: HL7Path = "PID-3"
         static let priorIdentifiers: HL7Path = "MRG-1"
         static let placerAppointment: HL7Path = "SCH-1"
