@@ -81,11 +81,14 @@ public final class DaemonProcess: Sendable {
 
     /// Starts `executable serve --listen 127.0.0.1:0 --state <fresh temp dir>/state arguments...`
     /// and waits until it logs its listening address.
+    /// - Parameter stateDirectory: a state directory to use instead of `<fresh temp dir>/state`
+    ///   (e.g. one on a small tmpfs, T7). It belongs to the caller: ``cleanUp()`` leaves it.
     public static func start(
-        executable: String, arguments: [String] = [], umask: String? = nil, startTimeout: Double = 60
+        executable: String, arguments: [String] = [], umask: String? = nil, stateDirectory: String? = nil,
+        startTimeout: Double = 60
     ) throws -> DaemonProcess {
         let work = try TemporaryDirectory.make(prefix: "switchboard-daemon")
-        let daemon = DaemonProcess(executable: executable, workDirectory: work, stateDirectory: work + "/state",
+        let daemon = DaemonProcess(executable: executable, workDirectory: work, stateDirectory: stateDirectory ?? work + "/state",
                                    arguments: arguments, umask: umask)
         do {
             try daemon.launch(startTimeout: startTimeout)
