@@ -38,7 +38,8 @@ public final class DaemonProcess: Sendable {
 
     /// The executable that is run.
     public let executable: String
-    /// A private temporary directory (mode 0700) holding the state directory.
+    /// A private temporary directory (mode 0700) holding the state directory (unless one was
+    /// given to ``start(executable:arguments:umask:stateDirectory:startTimeout:)``).
     public let workDirectory: String
     /// The state directory given with `--state` (created by the daemon on first start).
     public let stateDirectory: String
