@@ -38,7 +38,8 @@ public final class DaemonProcess: Sendable {
 
     /// The executable that is run.
     public let executable: String
-    /// A private temporary directory (mode 0700) holding the state directory.
+    /// A private temporary directory (mode 0700) holding the state directory (unless one was
+    /// given to ``start(executable:arguments:umask:stateDirectory:startTimeout:)``).
     public let workDirectory: String
     /// The state directory given with `--state` (created by the daemon on first start).
     public let stateDirectory: String
@@ -81,11 +82,14 @@ public final class DaemonProcess: Sendable {
 
     /// Starts `executable serve --listen 127.0.0.1:0 --state <fresh temp dir>/state arguments...`
     /// and waits until it logs its listening address.
+    /// - Parameter stateDirectory: a state directory to use instead of `<fresh temp dir>/state`
+    ///   (e.g. one on a small tmpfs, T7). It belongs to the caller: ``cleanUp()`` leaves it.
     public static func start(
-        executable: String, arguments: [String] = [], umask: String? = nil, startTimeout: Double = 60
+        executable: String, arguments: [String] = [], umask: String? = nil, stateDirectory: String? = nil,
+        startTimeout: Double = 60
     ) throws -> DaemonProcess {
         let work = try TemporaryDirectory.make(prefix: "switchboard-daemon")
-        let daemon = DaemonProcess(executable: executable, workDirectory: work, stateDirectory: work + "/state",
+        let daemon = DaemonProcess(executable: executable, workDirectory: work, stateDirectory: stateDirectory ?? work + "/state",
                                    arguments: arguments, umask: umask)
         do {
             try daemon.launch(startTimeout: startTimeout)

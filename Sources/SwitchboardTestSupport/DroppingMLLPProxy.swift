@@ -59,8 +59,12 @@ public final class DroppingMLLPProxy: Sendable {
                     .flatMap { upstream in
                         inbound.eventLoop.makeCompletedFuture {
                             try inbound.pipeline.syncOperations.addHandler(RawForwarder(peer: upstream))
+                            // The child is registered only after this initializer completes, and
+                            // reads start on activation because autoRead is on again. No explicit
+                            // read() here: on an unregistered channel it marks a read pending
+                            // without registering for readability, and activation then skips its
+                            // own read: the connection would never be read.
                             inbound.setOption(.autoRead, value: true).whenComplete { _ in }
-                            inbound.read()
                         }
                     }
             }

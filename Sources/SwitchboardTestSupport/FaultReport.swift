@@ -52,6 +52,11 @@ public struct FaultReport: Sendable {
     /// Prints the line to standard output.
     public func emit() { print(line) }
 
+    /// `{"test":"T7","skipped":"reason"}`: the line of a test that cannot run on this machine.
+    public static func skippedLine(_ test: String, reason: String) -> String {
+        "{\"test\":\(quote(test)),\"skipped\":\(quote(reason))}"
+    }
+
     static func quote(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
