@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
     ],
     targets: [
         // Pure ER7 codec: standard library only.
@@ -97,6 +98,7 @@ let package = Package(
             dependencies: [
                 "HL7", "HL7XML", "Journal", "MLLP", "CaseloadStore", "Integration", "CProcessControl",
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -177,6 +179,8 @@ let package = Package(
         .testTarget(
             name: "SwitchboardDaemonTests",
             dependencies: [
+                "Integration", "CaseloadStore",
+                .product(name: "Logging", package: "swift-log"),
                 "SwitchboardDaemon", "MLLP", "HL7", "HL7XML", "Journal", "SwitchboardTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

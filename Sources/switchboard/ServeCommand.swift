@@ -19,10 +19,14 @@ struct ServeCommand: AsyncParsableCommand {
             Examples:
               switchboard serve
               switchboard serve --listen 0.0.0.0:2575 --state /var/lib/switchboard
+              switchboard serve --config config/switchboard.yaml --log-level debug
               switchboard serve --frame-timeout 10 --idle-timeout 120
               switchboard serve --tls-listen 0.0.0.0:2576 --tls-cert server.pem --tls-key server.key --tls-ca ca.pem
             """
     )
+
+    @Option(name: .long, help: ArgumentHelp("YAML configuration file (see config/switchboard.yaml); flags given here override it.", valueName: "FILE"))
+    var config: String?
 
     @Option(name: .long, help: ArgumentHelp("MLLP listener address (default 127.0.0.1:2575; port 0 picks a free one).", valueName: "HOST:PORT"))
     var listen: String?
@@ -65,6 +69,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         var configuration = DaemonConfiguration()
+        // Precedence: built-in defaults < the config file < $STATE_DIRECTORY (systemd) < flags.
+        if let config {
+            do {
+                try await ConfigurationFile.apply(config, to: &configuration)
+            } catch {
+                throw CLIError("\(error)").report()
+            }
+        }
         if let stateDirectory = Environment.value("STATE_DIRECTORY"), !stateDirectory.isEmpty {
             // systemd may pass several, colon-separated: the first is ours.
             configuration.stateDirectory = String(stateDirectory.split(separator: ":").first ?? "")

@@ -1,0 +1,113 @@
+// `serve --config FILE`: the YAML file over the defaults, bad values named by key.
+import CaseloadStore
+import Foundation
+import Integration
+import Logging
+import MLLP
+import SwitchboardDaemon
+import Testing
+
+@Suite("configuration file")
+struct ConfigurationFileTests {
+    private func write(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "switchboard-config-\(UUID().uuidString).yaml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func theAnnotatedDefaultFileGivesTheBuiltInDefaults() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        var fromFile = DaemonConfiguration()
+        try await ConfigurationFile.apply(root + "/config/switchboard.yaml", to: &fromFile)
+        let defaults = DaemonConfiguration()
+        #expect(fromFile.stateDirectory == defaults.stateDirectory)
+        #expect(fromFile.mllp.host == defaults.mllp.host && fromFile.mllp.port == defaults.mllp.port)
+        #expect(fromFile.mllp.framing == defaults.mllp.framing)
+        #expect(fromFile.mllp.frameTimeoutSeconds == defaults.mllp.frameTimeoutSeconds)
+        #expect(fromFile.mllp.idleTimeoutSeconds == defaults.mllp.idleTimeoutSeconds)
+        #expect(fromFile.mllp.maxConnections == defaults.mllp.maxConnections)
+        #expect(fromFile.mllp.maxConnectionsPerAddress == defaults.mllp.maxConnectionsPerAddress)
+        #expect(fromFile.mllp.maxPendingFramesPerConnection == defaults.mllp.maxPendingFramesPerConnection)
+        #expect(fromFile.mllp.backlog == defaults.mllp.backlog)
+        #expect(fromFile.mllp.drainTimeoutSeconds == defaults.mllp.drainTimeoutSeconds)
+        #expect(fromFile.mllpTLS == nil)
+        #expect(fromFile.inbound.acceptedProcessingIDs == defaults.inbound.acceptedProcessingIDs)
+        #expect(fromFile.inbound.quarantineMaxBytes == defaults.inbound.quarantineMaxBytes)
+        #expect(fromFile.inbound.maxInFlight == defaults.inbound.maxInFlight)
+        #expect(fromFile.duplicates == defaults.duplicates)
+        #expect(fromFile.journalSegmentSize == defaults.journalSegmentSize)
+        #expect(fromFile.logLevel == defaults.logLevel)
+    }
+
+    @Test func valuesInTheFileAreApplied() async throws {
+        let path = try write("""
+            state:
+              directory: /var/lib/switchboard
+            mllp:
+              listen: 0.0.0.0:3575
+              max_frame_bytes: 2097152
+              max_connections_per_address: 2
+            tls:
+              listen: 0.0.0.0:3576
+              certificate: /etc/sb/server.pem
+              private_key: /etc/sb/server.key
+              ca: /etc/sb/ca.pem
+            inbound:
+              processing_ids: [P]
+            duplicates:
+              retention_seconds: 3600
+            log:
+              level: notice
+            """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var configuration = DaemonConfiguration()
+        try await ConfigurationFile.apply(path, to: &configuration)
+        #expect(configuration.stateDirectory == "/var/lib/switchboard")
+        #expect(configuration.mllp.host == "0.0.0.0" && configuration.mllp.port == 3575)
+        #expect(configuration.maxFrameBytes == 2_097_152)
+        #expect(configuration.mllp.maxConnectionsPerAddress == 2)
+        #expect(configuration.mllpTLS?.listener.port == 3576)
+        #expect(configuration.mllpTLS?.listener.framing.maxFrameBytes == 2_097_152)
+        #expect(configuration.mllpTLS?.tls.trustedCAPath == "/etc/sb/ca.pem")
+        #expect(configuration.inbound.acceptedProcessingIDs == ["P"])
+        #expect(configuration.duplicates.retentionSeconds == 3600)
+        #expect(configuration.logLevel == .notice)
+    }
+
+    @Test(arguments: [
+        ("mllp:\n  max_connections: lots\n", "mllp.max_connections"),
+        ("mllp:\n  listen: nowhere\n", "mllp.listen"),
+        ("mllp:\n  max_frame_bytes: -1\n", "mllp.max_frame_bytes"),
+        ("log:\n  level: loud\n", "log.level"),
+        ("inbound:\n  processing_ids: [P, X]\n", "inbound.processing_ids"),
+        ("tls:\n  listen: 0.0.0.0:2576\n", "tls.listen"),
+        ("tls:\n  ca: /etc/ca.pem\n", "tls.listen"),
+    ])
+    func aBadValueIsRefusedWithItsKey(yaml: String, key: String) async throws {
+        let path = try write(yaml)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var configuration = DaemonConfiguration()
+        do {
+            try await ConfigurationFile.apply(path, to: &configuration)
+            Issue.record("accepted: \(yaml)")
+        } catch {
+            #expect(error.key == key)
+            #expect(error.description.hasPrefix("\(path): \(key): "))
+        }
+    }
+
+    @Test func aMissingOrBrokenFileNamesTheFile() async throws {
+        var configuration = DaemonConfiguration()
+        await #expect(throws: ConfigurationFileError.self) {
+            try await ConfigurationFile.apply("/nonexistent/switchboard.yaml", to: &configuration)
+        }
+        let path = try write("mllp: [unclosed\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            try await ConfigurationFile.apply(path, to: &configuration)
+            Issue.record("a broken file was accepted")
+        } catch {
+            #expect(error.file == path)
+        }
+    }
+}
