@@ -73,9 +73,11 @@ public final class DaemonProcess: Sendable {
         self.umask = umask
     }
 
-    /// The `switchboard` executable: the one built next to the test bundle when present, else
+    /// The `switchboard` executable: `$SWITCHBOARD_DAEMON_BINARY` when set (soak runs against a
+    /// release build), else the one built next to the test bundle when present, else
     /// `<repositoryRoot>/.build/debug/switchboard`.
     public static func executable(repositoryRoot: String) -> String {
+        if let override = getenv("SWITCHBOARD_DAEMON_BINARY").map({ String(cString: $0) }), !override.isEmpty { return override }
         if let beside = CommandRunner.switchboardPath { return beside }
         return repositoryRoot + "/.build/debug/switchboard"
     }

@@ -37,8 +37,9 @@ extension DaemonTests {
             let seed = FaultFixture.seed(default: 0x5B1_7001)
             var rng = SeededGenerator(seed: seed)
             // TESTPLAN quick says 50 cycles of 0.2-3 s; CI time allows 20 cycles of 0.2-1.5 s here.
-            let cycles = 20
-            let cycleRange = 0.2...1.5
+            // Soak by hand: SWITCHBOARD_T1_CYCLES=50 SWITCHBOARD_T1_MAX_CYCLE_SECONDS=3 (TESTPLAN quick) or 1000.
+            let cycles = getenv("SWITCHBOARD_T1_CYCLES").flatMap { Int(String(cString: $0)) } ?? 20
+            let cycleRange = 0.2...(getenv("SWITCHBOARD_T1_MAX_CYCLE_SECONDS").flatMap { Double(String(cString: $0)) } ?? 1.5)
             let connections = 4
             let run = "T1\(seed % 10_000)"
             let template = try FaultFixture.template()
@@ -105,7 +106,7 @@ extension DaemonTests {
             var report = FaultReport("T1")
             report["seed"] = .int(Int(seed))
             report["cycles"] = .int(recoveryMs.count)
-            report["cycles_note"] = .string("quick CI variant: 20 cycles of 0.2-1.5 s (TESTPLAN quick: 50 of 0.2-3 s)")
+            report["cycles_note"] = .string("\(cycles) cycles of \(cycleRange.lowerBound)-\(cycleRange.upperBound) s (CI: 20 of 0.2-1.5 s; TESTPLAN quick: 50 of 0.2-3 s)")
             report["connections"] = .int(connections)
             report["sent"] = .int(sentIDs.count)
             report["acked"] = .int(ackedAA.count)
