@@ -74,7 +74,18 @@ public enum CommandRunner {
 
     static func drainBoth(_ outFD: Int32, _ errFD: Int32, _ err: inout [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
-        var fds = [pollfd(fd: outFD, events: Int16(POLLIN), revents: 0), pollfd(fd: errFD, events: Int16(POLLIN), revents: 0)]
+        var errors: [UInt8] = []
+        pumpBoth(outFD, errFD) { stream, bytes in
+            if stream == 0 { out += bytes } else { errors += bytes }
+        }
+        err += errors
+        return out
+    }
+
+    /// Reads two pipes until both are closed, handing each chunk over with its stream number
+    /// (0: the first descriptor, 1: the second); closes the descriptors.
+    static func pumpBoth(_ firstFD: Int32, _ secondFD: Int32, _ body: (Int, ArraySlice<UInt8>) -> Void) {
+        var fds = [pollfd(fd: firstFD, events: Int16(POLLIN), revents: 0), pollfd(fd: secondFD, events: Int16(POLLIN), revents: 0)]
         var open = 2
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while open > 0 {
@@ -82,15 +93,14 @@ public enum CommandRunner {
             for i in 0..<2 where fds[i].fd >= 0 && fds[i].revents != 0 {
                 let n = buffer.withUnsafeMutableBytes { read(fds[i].fd, $0.baseAddress, $0.count) }
                 if n > 0 {
-                    if i == 0 { out += buffer[0..<n] } else { err += buffer[0..<n] }
-                } else {
+                    body(i, buffer[0..<n])
+                } else if n == 0 || errno != EINTR {
                     close(fds[i].fd)
                     fds[i].fd = -1
                     open -= 1
                 }
             }
         }
-        return out
     }
 }
 

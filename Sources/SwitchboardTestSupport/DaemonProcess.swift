@@ -317,23 +317,9 @@ public final class DaemonProcess: Sendable {
     }
 
     private func drain(stdoutFD: Int32, stderrFD: Int32) {
-        var fds = [pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0), pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0)]
-        var open = 2
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while open > 0 {
-            guard poll(&fds, 2, -1) >= 0 else { if errno == EINTR { continue }; break }
-            for i in 0..<2 where fds[i].fd >= 0 && fds[i].revents != 0 {
-                let n = buffer.withUnsafeMutableBytes { read(fds[i].fd, $0.baseAddress, $0.count) }
-                if n > 0 {
-                    let bytes = buffer[0..<n]
-                    captured.withLock { (output: inout Captured) in
-                        if i == 0 { output.stdout.append(contentsOf: bytes) } else { output.stderr.append(contentsOf: bytes) }
-                    }
-                } else if n == 0 || errno != EINTR {
-                    close(fds[i].fd)
-                    fds[i].fd = -1
-                    open -= 1
-                }
+        CommandRunner.pumpBoth(stdoutFD, stderrFD) { stream, bytes in
+            captured.withLock { (output: inout Captured) in
+                if stream == 0 { output.stdout.append(contentsOf: bytes) } else { output.stderr.append(contentsOf: bytes) }
             }
         }
     }
