@@ -17,17 +17,18 @@ final class ConnectionLimiter: Sendable {
         self.maxPerAddress = maxPerAddress
     }
 
-    enum Refusal: Sendable, Equatable {
-        case listenerFull(Int)
-        case addressFull(Int)
+    /// Which cap refused a connection (the raw value is the log and metric label).
+    enum Refusal: String, Sendable, Equatable, CaseIterable {
+        case listenerFull = "listener_full"
+        case addressFull = "address_full"
     }
 
     /// Admits a connection from `address`, or says which cap refuses it.
     func admit(_ address: String) -> Refusal? {
         counts.withLock { counts in
-            if counts.total >= maxTotal { return .listenerFull(maxTotal) }
+            if counts.total >= maxTotal { return .listenerFull }
             let mine = counts.byAddress[address, default: 0]
-            if mine >= maxPerAddress { return .addressFull(maxPerAddress) }
+            if mine >= maxPerAddress { return .addressFull }
             counts.total += 1
             counts.byAddress[address] = mine + 1
             return nil

@@ -128,22 +128,17 @@ public final class MLLPServer: Service, Sendable {
         let host = address?.ipAddress ?? "unknown"
         let peer = "\(host):\(address?.port ?? 0)"
         if let refusal = limiter.admit(host) {
-            let reason: String
-            switch refusal {
-            case .listenerFull: reason = "listener_full"
-            case .addressFull: reason = "address_full"
-            }
-            metrics.refusedConnection(reason)
+            metrics.refusedConnection(refusal)
             // A flood must not turn into a flood of log lines: one line per second at most,
             // with the number of refusals it stands for.
             if let count = refusalLog.record(nowSeconds: ContinuousClock.now) {
                 logger.warning("mllp connection refused", metadata: [
-                    "mllp.listener": "\(configuration.name)", "mllp.peer": "\(peer)", "reason": "\(reason)",
+                    "mllp.listener": "\(configuration.name)", "mllp.peer": "\(peer)", "reason": "\(refusal.rawValue)",
                     "mllp.refused_since_last_line": "\(count)",
                 ])
             }
             // A failed initializer makes the bootstrap close the socket at once.
-            return channel.eventLoop.makeFailedFuture(MLLPServerError(message: "connection refused: \(reason)"))
+            return channel.eventLoop.makeFailedFuture(MLLPServerError(message: "connection refused: \(refusal.rawValue)"))
         }
         metrics.acceptedConnection()
         let id = nextConnectionID.add(1, ordering: .relaxed).newValue

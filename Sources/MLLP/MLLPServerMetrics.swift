@@ -8,13 +8,13 @@ final class MLLPServerMetrics: Sendable {
     }
 
     private let accepted: Counter
-    private let refused: [String: Counter]
+    private let refused: [ConnectionLimiter.Refusal: Counter]
     private let closedBy: [String: Counter]
 
     init(listener: String) {
         accepted = Counter(label: "mllp_connections_accepted_total", dimensions: [("listener", listener)])
-        refused = Dictionary(uniqueKeysWithValues: ["listener_full", "address_full"].map {
-            ($0, Counter(label: "mllp_connections_refused_total", dimensions: [("listener", listener), ("reason", $0)]))
+        refused = Dictionary(uniqueKeysWithValues: ConnectionLimiter.Refusal.allCases.map {
+            ($0, Counter(label: "mllp_connections_refused_total", dimensions: [("listener", listener), ("reason", $0.rawValue)]))
         })
         closedBy = Dictionary(uniqueKeysWithValues: CloseReason.allCases.map {
             ($0.rawValue, Counter(label: "mllp_connections_closed_total", dimensions: [("listener", listener), ("reason", $0.rawValue)]))
@@ -22,6 +22,6 @@ final class MLLPServerMetrics: Sendable {
     }
 
     func acceptedConnection() { accepted.increment() }
-    func refusedConnection(_ reason: String) { refused[reason]?.increment() }
+    func refusedConnection(_ reason: ConnectionLimiter.Refusal) { refused[reason]?.increment() }
     func closed(_ reason: CloseReason) { closedBy[reason.rawValue]?.increment() }
 }
