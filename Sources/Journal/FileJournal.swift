@@ -178,6 +178,17 @@ public final class FileJournal: AppendOnlyJournal {
     /// True once a write or sync failed (the journal then refuses all work).
     public var isFailStopped: Bool { counters.failed.load(ordering: .acquiring) }
 
+    /// Round-trips through the I/O thread: returns once the writer has taken a job after every
+    /// append queued before it. Throws when the journal is closed or has fail-stopped. A writer
+    /// stuck in `fdatasync` (a hung disk) never answers: callers bound the wait (the systemd
+    /// watchdog does, by not petting).
+    public func heartbeat() async throws(JournalError) {
+        try await perform { (writer: inout SegmentWriter?) throws(JournalError) in
+            let writer = try writer.unwrapped()
+            if let failure = writer.failure { throw failure }
+        }.get()
+    }
+
     /// Waits for queued work, closes the files and releases the lock.
     public func close() async {
         _ = await perform { (writer: inout SegmentWriter?) throws(JournalError) in

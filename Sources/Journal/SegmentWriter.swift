@@ -21,6 +21,7 @@ final class SegmentWriter {
     let configuration: JournalConfiguration
     let logger: Logger
     let counters: JournalCounters
+    private let metrics = JournalMetrics()
     private var directory: String { configuration.directory }
 
     private var lockFile: (any JournalFile)?
@@ -61,6 +62,7 @@ final class SegmentWriter {
         self.sealedSegments = sealedSegments
         self.snapshots = snapshots
         counters.durableThrough.store(nextSequence - 1, ordering: .releasing)
+        metrics.opened(durableThrough: nextSequence - 1)
     }
 
     private var segmentName: String { JournalFileName.segment(firstSequence: segmentFirst).name }
@@ -96,16 +98,19 @@ final class SegmentWriter {
         } catch {
             try recoverFromFailedWrite(error)
         }
+        let syncStarted = ContinuousClock.now
         do {
             try target.sync()
         } catch {
             throw failStop("fdatasync of segment \(segmentName) failed", offset: offset, cause: error)
         }
+        let syncDuration = ContinuousClock.now - syncStarted
         offset += Int64(bytes)
         nextSequence += UInt64(payloads.count)
         counters.batches.add(1, ordering: .relaxed)
         counters.records.add(payloads.count, ordering: .relaxed)
         counters.durableThrough.store(nextSequence - 1, ordering: .releasing)
+        metrics.batchWritten(records: payloads.count, bytes: bytes, fsync: syncDuration, durableThrough: nextSequence - 1)
         return first
     }
 
@@ -172,6 +177,7 @@ final class SegmentWriter {
         } catch {
             throw failStop("cutting a partial batch off segment \(segmentName) after ENOSPC failed", offset: offset, cause: error)
         }
+        metrics.diskWasFull()
         logger.warning("journal disk full", metadata: ["journal.segment": "\(segmentName)", "journal.offset": "\(offset)"])
         throw JournalError(
             code: .diskFull,
@@ -217,6 +223,7 @@ final class SegmentWriter {
             location: .init(file: segmentName, offset: offset), cause: cause)
         failure = error
         counters.failed.store(true, ordering: .releasing)
+        metrics.stopped()
         // Close without syncing: after a failed fsync the kernel may have dropped the dirty
         // pages, and a later fsync could report success for data that is gone.
         file?.close()

@@ -21,7 +21,10 @@ public final class MLLPServer: Service, Sendable {
     public let configuration: MLLPServerConfiguration
     private let responder: any MLLPFrameResponder
     private let group: any EventLoopGroup
-    private let tlsContext: NIOSSLContext?
+    /// The TLS context new connections use; replaced on reload (open connections keep theirs).
+    private let tlsContext: Mutex<NIOSSLContext?>
+    /// True for a TLS listener (fixed for its lifetime: plaintext never appears on it).
+    public let isTLS: Bool
     private let logger: Logger
     private let limiter: ConnectionLimiter
     private let metrics: MLLPServerMetrics
@@ -42,7 +45,8 @@ public final class MLLPServer: Service, Sendable {
         self.configuration = configuration
         self.responder = responder
         self.group = eventLoopGroup
-        self.tlsContext = tlsContext
+        self.tlsContext = Mutex(tlsContext)
+        self.isTLS = tlsContext != nil
         self.logger = logger
         self.limiter = ConnectionLimiter(maxTotal: configuration.maxConnections, maxPerAddress: configuration.maxConnectionsPerAddress)
         self.metrics = MLLPServerMetrics(listener: configuration.name)
@@ -60,6 +64,14 @@ public final class MLLPServer: Service, Sendable {
     /// Connections open now.
     public var openConnections: Int { limiter.open }
 
+    /// Gives connections accepted from now on a new TLS context (e.g. renewed certificates
+    /// read on SIGHUP). Connections already open keep the context they were accepted with.
+    /// - Throws: ``MLLPServerError`` on a plain listener: TLS cannot be switched on at run time.
+    public func replaceTLSContext(_ context: NIOSSLContext) throws(MLLPServerError) {
+        guard isTLS else { throw MLLPServerError(message: "\(configuration.name) is not a TLS listener") }
+        tlsContext.withLock { $0 = context }
+    }
+
     /// Binds and serves until graceful shutdown or cancellation, then drains.
     public func run() async throws {
         let channel: any Channel
@@ -74,7 +86,7 @@ public final class MLLPServer: Service, Sendable {
         bound.succeed(address)
         logger.notice("mllp listening", metadata: [
             "mllp.listener": "\(configuration.name)", "mllp.address": "\(address.ipAddress ?? configuration.host):\(address.port ?? 0)",
-            "mllp.tls": "\(tlsContext != nil)",
+            "mllp.tls": "\(isTLS)",
         ])
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
@@ -141,15 +153,18 @@ public final class MLLPServer: Service, Sendable {
             return channel.eventLoop.makeFailedFuture(MLLPServerError(message: "connection refused: \(refusal.rawValue)"))
         }
         metrics.acceptedConnection()
+        metrics.openConnections(limiter.open)
         let id = nextConnectionID.add(1, ordering: .relaxed).newValue
         connections.withLock { $0[id] = channel }
         channel.closeFuture.whenComplete { [self] _ in
             limiter.release(host)
+            metrics.openConnections(limiter.open)
             connections.withLock { _ = $0.removeValue(forKey: id) }
             logger.debug("mllp connection closed", metadata: ["mllp.peer": "\(peer)", "mllp.connection": "\(id)"])
         }
         logger.debug("mllp connection opened", metadata: ["mllp.peer": "\(peer)", "mllp.connection": "\(id)"])
         let info = MLLPConnectionInfo(listener: configuration.name, peer: peer, connectionID: id)
+        let tlsContext = isTLS ? self.tlsContext.withLock { $0 } : nil
         return channel.eventLoop.makeCompletedFuture {
             let handlers = channel.pipeline.syncOperations
             if let tlsContext {

@@ -1,27 +1,33 @@
-// Connects MLLP frames to the inbound pipeline and logs one line per message.
+// Connects MLLP frames to the inbound pipeline, counts them and logs one line per message.
 import Integration
 import Logging
 import MLLP
 import NIOCore
 
 /// Answers MLLP frames through the ``InboundPipeline``. Logs routing data only (DESIGN §1.6):
-/// listener, peer, type, control id, ACK code, bytes, latency, journal sequence.
+/// listener, peer, type, control id, ACK code, bytes, latency, journal sequence. With
+/// `log.phi: true` (an operator's explicit choice) the line also carries PID-3.
 struct InboundResponder: MLLPFrameResponder {
     let pipeline: InboundPipeline
     let logger: Logger
+    let logSettings: LogSettings
+    let metrics: InboundMetrics
 
     func respond(to frame: ByteBuffer, connection: MLLPConnectionInfo, reply: @escaping @Sendable (ByteBuffer?) -> Void) {
         let started = ContinuousClock.now
         let bytes = frame.getBytes(at: frame.readerIndex, length: frame.readableBytes) ?? []
         let receipt = InboundReceipt(listener: connection.listener, peer: connection.peer, receivedAtMicroseconds: WallClock.microseconds())
-        pipeline.process(bytes, receipt: receipt) { [logger] result in
+        let patient = logSettings.logsPHI ? PatientIdentifierPeek.pid3(in: bytes) : nil
+        pipeline.process(bytes, receipt: receipt) { [logger, metrics] result in
             reply(result.ack.map { ByteBuffer(bytes: $0) })
-            log(result, connection: connection, elapsed: ContinuousClock.now - started, logger: logger)
+            let elapsed = ContinuousClock.now - started
+            metrics.record(result, listener: connection.listener, elapsed: elapsed)
+            log(result, connection: connection, elapsed: elapsed, patient: patient, logger: logger)
         }
     }
 }
 
-private func log(_ result: InboundResult, connection: MLLPConnectionInfo, elapsed: Duration, logger: Logger) {
+private func log(_ result: InboundResult, connection: MLLPConnectionInfo, elapsed: Duration, patient: String?, logger: Logger) {
     let level: Logger.Level = result.storageFailure != nil ? .error : (result.ackCode == "AA" || result.ackCode == "CA" || result.ackCode.isEmpty ? .info : .notice)
     guard logger.logLevel <= level else { return }
     let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
@@ -36,5 +42,6 @@ private func log(_ result: InboundResult, connection: MLLPConnectionInfo, elapse
     if result.duplicate { metadata["duplicate"] = "true" }
     if !result.errorCodes.isEmpty { metadata["hl7.err"] = "\(result.errorCodes.map(String.init).joined(separator: ","))" }
     if let failure = result.storageFailure { metadata["failure"] = "\(failure)" }
+    if let patient { metadata["phi.patient_id"] = "\(patient)" }
     logger.log(level: level, "message", metadata: metadata)
 }

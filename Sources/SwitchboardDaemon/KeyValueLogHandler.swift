@@ -1,23 +1,70 @@
 // One line per event, `key=value`, to standard error (journald-friendly).
 public import Logging
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
+/// The process-wide log settings every handler reads, so that a reload (SIGHUP) changes the
+/// level of loggers already handed out.
+public final class LogSettings: Sendable {
+    private let level: Atomic<UInt8>
+    private let phi: Atomic<Bool>
+    /// Lines start with a syslog priority `<N>` (and leave the time to journald).
+    public let journaldPriorities: Bool
+
+    public init(level: Logger.Level, logsPHI: Bool = false, journaldPriorities: Bool = false) {
+        self.level = Atomic(Self.code(level))
+        self.phi = Atomic(logsPHI)
+        self.journaldPriorities = journaldPriorities
+    }
+
+    /// The minimum level logged.
+    public var logLevel: Logger.Level {
+        get { Logger.Level.allCases[Int(level.load(ordering: .relaxed))] }
+        set { level.store(Self.code(newValue), ordering: .relaxed) }
+    }
+
+    /// Whether patient data (identifiers) may appear in log lines (`log.phi`; off by default).
+    public var logsPHI: Bool {
+        get { phi.load(ordering: .relaxed) }
+        set { phi.store(newValue, ordering: .relaxed) }
+    }
+
+    private static func code(_ level: Logger.Level) -> UInt8 {
+        UInt8(Logger.Level.allCases.firstIndex(of: level)!)
+    }
+}
+
 /// Writes `time level msg key=value ...` lines to standard error, one `write(2)` per line so
 /// lines from several threads never interleave. Keys are sorted; values with spaces, quotes,
 /// `=` or control characters are quoted. The line is assembled as bytes in one buffer: at
 /// tens of thousands of messages a second this handler is on the hot path.
+///
+/// When standard error is the systemd journal (``JournalStream/isStandardErrorJournal``), lines
+/// start with the syslog priority (`<6>level=info ...`) so that `journalctl -p err` works, and
+/// carry no timestamp of their own (journald stamps each line).
 public struct KeyValueLogHandler: LogHandler {
-    public var logLevel: Logger.Level
+    /// This logger's own level when set on it; otherwise the shared (reloadable) one.
+    private var ownLevel: Logger.Level?
     public var metadata: Logger.Metadata = [:]
     private let label: String
+    private let settings: LogSettings
+
+    public init(label: String, settings: LogSettings) {
+        self.label = label
+        self.settings = settings
+    }
 
     public init(label: String, level: Logger.Level) {
-        self.label = label
-        self.logLevel = level
+        self.init(label: label, settings: LogSettings(level: level))
+    }
+
+    public var logLevel: Logger.Level {
+        get { ownLevel ?? settings.logLevel }
+        set { ownLevel = newValue }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -28,8 +75,12 @@ public struct KeyValueLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var line: [UInt8] = []
         line.reserveCapacity(320)
-        appendTimestamp(to: &line)
-        line += " level=".utf8
+        if settings.journaldPriorities {
+            line += "<\(Self.syslogPriority(event.level))>level=".utf8
+        } else {
+            appendTimestamp(to: &line)
+            line += " level=".utf8
+        }
         line += event.level.rawValue.utf8
         line += " msg=".utf8
         appendValue(event.message.description, to: &line)
@@ -60,6 +111,18 @@ public struct KeyValueLogHandler: LogHandler {
                 let written = write(2, bytes.baseAddress! + offset, bytes.count - offset)
                 if written > 0 { offset += written } else if written < 0, errno == EINTR { continue } else { break }
             }
+        }
+    }
+
+    /// RFC 5424 severity: the priority journald files the line under.
+    static func syslogPriority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: 7
+        case .info: 6
+        case .notice: 5
+        case .warning: 4
+        case .error: 3
+        case .critical: 2
         }
     }
 

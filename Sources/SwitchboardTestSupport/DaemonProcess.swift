@@ -47,10 +47,16 @@ public final class DaemonProcess: Sendable {
     public let arguments: [String]
     /// When set, the daemon is started through `/bin/sh -c` with this umask (T18).
     public let umask: String?
+    /// Variables added to the daemon's environment (`NOTIFY_SOCKET`, `SWITCHBOARD_*`, ...).
+    public let environment: [String: String]
+    /// Sets `JOURNAL_STREAM` to the daemon's standard error pipe, as systemd does for a service
+    /// logging to the journal.
+    public let stderrIsJournal: Bool
 
     private struct Run {
         var pid: pid_t
         var port: Int?
+        var adminPort: Int?
         var exitStatus: Int32?
         var reader: BackgroundThread<Void>?
         /// Offset in the captured standard error where this run's output starts.
@@ -65,12 +71,17 @@ public final class DaemonProcess: Sendable {
     private let runs = Mutex<[Run]>([])
     private let captured = Mutex(Captured())
 
-    private init(executable: String, workDirectory: String, stateDirectory: String, arguments: [String], umask: String?) {
+    private init(
+        executable: String, workDirectory: String, stateDirectory: String, arguments: [String], umask: String?,
+        environment: [String: String], stderrIsJournal: Bool
+    ) {
         self.executable = executable
         self.workDirectory = workDirectory
         self.stateDirectory = stateDirectory
         self.arguments = arguments
         self.umask = umask
+        self.environment = environment
+        self.stderrIsJournal = stderrIsJournal
     }
 
     /// The `switchboard` executable: `$SWITCHBOARD_DAEMON_BINARY` when set (soak runs against a
@@ -82,17 +93,17 @@ public final class DaemonProcess: Sendable {
         return repositoryRoot + "/.build/debug/switchboard"
     }
 
-    /// Starts `executable serve --listen 127.0.0.1:0 --state <fresh temp dir>/state arguments...`
-    /// and waits until it logs its listening address.
+    /// Starts `executable serve --listen 127.0.0.1:0 --admin 127.0.0.1:0 --state <fresh temp
+    /// dir>/state arguments...` and waits until it logs its MLLP listening address.
     /// - Parameter stateDirectory: a state directory to use instead of `<fresh temp dir>/state`
     ///   (e.g. one on a small tmpfs, T7). It belongs to the caller: ``cleanUp()`` leaves it.
     public static func start(
         executable: String, arguments: [String] = [], umask: String? = nil, stateDirectory: String? = nil,
-        startTimeout: Double = 60
+        environment: [String: String] = [:], stderrIsJournal: Bool = false, startTimeout: Double = 60
     ) throws -> DaemonProcess {
         let work = try TemporaryDirectory.make(prefix: "switchboard-daemon")
         let daemon = DaemonProcess(executable: executable, workDirectory: work, stateDirectory: stateDirectory ?? work + "/state",
-                                   arguments: arguments, umask: umask)
+                                   arguments: arguments, umask: umask, environment: environment, stderrIsJournal: stderrIsJournal)
         do {
             try daemon.launch(startTimeout: startTimeout)
         } catch {
@@ -117,6 +128,25 @@ public final class DaemonProcess: Sendable {
 
     /// The MLLP port of the current run.
     public var port: Int { runs.withLock { $0.last?.port ?? 0 } }
+
+    /// The admin HTTP port of the current run (0: not bound yet, or `--admin off`).
+    public var adminPort: Int {
+        if let known = runs.withLock({ $0.last?.adminPort }) { return known }
+        guard let found = listeningPort(message: "admin listening", addressKey: "admin.address", listener: nil) else { return 0 }
+        runs.withLock { $0[$0.count - 1].adminPort = found }
+        return found
+    }
+
+    /// Waits (up to `timeout` seconds) for the admin listener and returns its port.
+    public func waitForAdminPort(timeout: Double = 10) -> Int? {
+        let deadline = monotonicSeconds() + timeout
+        while monotonicSeconds() < deadline {
+            let port = adminPort
+            if port != 0 { return port }
+            sleepSeconds(0.01)
+        }
+        return nil
+    }
 
     /// Whether the current run has not exited (reaps it if it has).
     public var isRunning: Bool { waitForExit(timeout: 0) == nil }
@@ -247,7 +277,7 @@ public final class DaemonProcess: Sendable {
     // MARK: - Launch
 
     private func launch(startTimeout: Double) throws {
-        var serve = [executable, "serve", "--listen", "127.0.0.1:0", "--state", stateDirectory] + arguments
+        var serve = [executable, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--state", stateDirectory] + arguments
         var path = executable
         if let umask {
             serve = ["/bin/sh", "-c", "umask \(umask) && exec \"$0\" \"$@\""] + serve
@@ -266,8 +296,15 @@ public final class DaemonProcess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
         let argv = serve.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        var environment = ProcFiles.environment().filter { !$0.hasPrefix("SWIFT_BACKTRACE=") && !$0.hasPrefix("STATE_DIRECTORY=") }
+        // Nothing of the test runner's own supervisor (systemd) or settings leaks in.
+        let inheritedOut = ["SWIFT_BACKTRACE=", "STATE_DIRECTORY=", "NOTIFY_SOCKET=", "WATCHDOG_", "JOURNAL_STREAM=", "SWITCHBOARD_"]
+        var environment = ProcFiles.environment().filter { variable in !inheritedOut.contains { variable.hasPrefix($0) } }
         environment.append("SWIFT_BACKTRACE=enable=no")
+        environment += self.environment.map { "\($0.key)=\($0.value)" }
+        if stderrIsJournal {
+            var info = stat()
+            if fstat(errPipe[1], &info) == 0 { environment.append("JOURNAL_STREAM=\(info.st_dev):\(info.st_ino)") }
+        }
         let envp = environment.map { strdup($0) } + [nil]
         defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
@@ -306,10 +343,15 @@ public final class DaemonProcess: Sendable {
 
     /// The port in this run's `msg="mllp listening" ... mllp.address=HOST:PORT mllp.listener=mllp` line.
     private func listeningPort() -> Int? {
-        for line in currentRunErrorLines where line.contains("msg=\"mllp listening\"") {
+        listeningPort(message: "mllp listening", addressKey: "mllp.address", listener: "mllp.listener=mllp")
+    }
+
+    /// The port in this run's `msg="MESSAGE" ... KEY=HOST:PORT` line.
+    private func listeningPort(message: String, addressKey: String, listener: String?) -> Int? {
+        for line in currentRunErrorLines where line.contains("msg=\"\(message)\"") {
             let fields = line.split(separator: " ")
-            guard fields.contains("mllp.listener=mllp"),
-                  let field = fields.first(where: { $0.hasPrefix("mllp.address=") }),
+            guard listener.map({ fields.contains(Substring($0)) }) ?? true,
+                  let field = fields.first(where: { $0.hasPrefix(addressKey + "=") }),
                   let colon = field.lastIndex(of: ":"), let port = Int(field[field.index(after: colon)...]) else { continue }
             return port
         }

@@ -9,5 +9,6 @@ extension Switchboard {
         SendCommand.self,
         BenchCommand.self,
         JournalCommand.self,
+        ConfigCommand.self,
     ]
 }

@@ -11,6 +11,6 @@ struct ServeConfigTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let result = try runSwitchboard(["serve", "--config", path, "--listen", "127.0.0.1:0", "--state", NSTemporaryDirectory() + "never-created"])
         #expect(result.status == 2)
-        #expect(result.errorOutput.contains("\(path): mllp.max_connections: expected an integer"))
+        #expect(result.errorOutput.contains("\(path):2: mllp.max_connections: expected an integer"))
     }
 }

@@ -37,6 +37,8 @@ struct ConfigurationFileTests {
         #expect(fromFile.duplicates == defaults.duplicates)
         #expect(fromFile.journalSegmentSize == defaults.journalSegmentSize)
         #expect(fromFile.logLevel == defaults.logLevel)
+        #expect(fromFile.logsPHI == defaults.logsPHI)
+        #expect(fromFile.adminAddress == defaults.adminAddress)
     }
 
     @Test func valuesInTheFileAreApplied() async throws {
@@ -81,7 +83,7 @@ struct ConfigurationFileTests {
         ("log:\n  level: loud\n", "log.level"),
         ("inbound:\n  processing_ids: [P, X]\n", "inbound.processing_ids"),
         ("tls:\n  listen: 0.0.0.0:2576\n", "tls.listen"),
-        ("tls:\n  ca: /etc/ca.pem\n", "tls.listen"),
+        ("tls:\n  ca: /etc/ca.pem\n", "tls.ca"),
     ])
     func aBadValueIsRefusedWithItsKey(yaml: String, key: String) async throws {
         let path = try write(yaml)
@@ -92,7 +94,8 @@ struct ConfigurationFileTests {
             Issue.record("accepted: \(yaml)")
         } catch {
             #expect(error.key == key)
-            #expect(error.description.hasPrefix("\(path): \(key): "))
+            #expect(error.line != nil)
+            #expect(error.description.hasPrefix("\(path):\(error.line ?? 0): \(key): "))
         }
     }
 
@@ -109,5 +112,101 @@ struct ConfigurationFileTests {
         } catch {
             #expect(error.file == path)
         }
+    }
+
+    @Test func aBadValueIsReportedWithItsLine() async throws {
+        let path = try write("""
+            # comment
+            state:
+              directory: /tmp/x   # trailing comment
+            mllp:
+              listen: 127.0.0.1:2575
+
+              max_connections: lots
+            """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var configuration = DaemonConfiguration()
+        do {
+            try await ConfigurationFile.apply(path, to: &configuration)
+            Issue.record("accepted a bad value")
+        } catch {
+            #expect(error.description == "\(path):7: mllp.max_connections: expected an integer in 1...100000, got 'lots'")
+        }
+    }
+
+    @Test func anUnknownKeyIsRefusedWithItsLine() async throws {
+        let path = try write("mllp:\n  listen: 127.0.0.1:2575\n  max_conections: 8\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var configuration = DaemonConfiguration()
+        do {
+            try await ConfigurationFile.apply(path, to: &configuration)
+            Issue.record("accepted a misspelt key")
+        } catch {
+            #expect(error.key == "mllp.max_conections")
+            #expect(error.line == 3)
+            #expect(error.message.contains("unknown key"))
+        }
+    }
+
+    @Test func placeholderSectionsAreAcceptedWithAWarning() async throws {
+        let path = try write("destinations:\n  home-health:\n    address: 10.0.0.12:2575\nrules: {}\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var configuration = DaemonConfiguration()
+        let warnings = try await ConfigurationFile.load(file: path, environment: [:], into: &configuration)
+        #expect(warnings.count == 2)
+        #expect(warnings.allSatisfy { $0.contains("not used yet") })
+    }
+
+    @Test func environmentVariablesOverrideTheFile() async throws {
+        let path = try write("mllp:\n  listen: 127.0.0.1:2575\n  max_frame_bytes: 1000\nlog:\n  level: info\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var configuration = DaemonConfiguration()
+        try await ConfigurationFile.load(file: path, environment: [
+            "SWITCHBOARD_MLLP_LISTEN": "0.0.0.0:3575",
+            "SWITCHBOARD_LOG_LEVEL": "debug",
+            "SWITCHBOARD_LOG_PHI": "true",
+            "SWITCHBOARD_ADMIN_LISTEN": "off",
+            "SWITCHBOARD_INBOUND_PROCESSING_IDS": "P,T",
+            "PATH": "/usr/bin",
+        ], into: &configuration)
+        #expect(configuration.mllp.host == "0.0.0.0" && configuration.mllp.port == 3575)
+        #expect(configuration.maxFrameBytes == 1000)  // from the file
+        #expect(configuration.logLevel == .debug)
+        #expect(configuration.logsPHI)
+        #expect(configuration.adminAddress == nil)
+        #expect(configuration.inbound.acceptedProcessingIDs == ["P", "T"])
+    }
+
+    @Test func environmentAloneWorksWithoutAFile() async throws {
+        var configuration = DaemonConfiguration()
+        try await ConfigurationFile.load(file: nil, environment: ["SWITCHBOARD_MLLP_MAX_CONNECTIONS": "5"], into: &configuration)
+        #expect(configuration.mllp.maxConnections == 5)
+    }
+
+    @Test func aBadEnvironmentValueNamesTheVariable() async throws {
+        var configuration = DaemonConfiguration()
+        do {
+            try await ConfigurationFile.load(file: nil, environment: ["SWITCHBOARD_MLLP_MAX_CONNECTIONS": "lots"], into: &configuration)
+            Issue.record("accepted a bad environment value")
+        } catch {
+            #expect(error.variable == "SWITCHBOARD_MLLP_MAX_CONNECTIONS")
+            #expect(error.description.hasPrefix("environment SWITCHBOARD_MLLP_MAX_CONNECTIONS: mllp.max_connections: expected an integer"))
+        }
+    }
+
+    @Test func environmentVariableNamesFollowTheKeys() {
+        #expect(ConfigurationFile.environmentVariable(for: "mllp.max_frame_bytes") == "SWITCHBOARD_MLLP_MAX_FRAME_BYTES")
+        #expect(ConfigurationFile.environmentVariable(for: "log.phi") == "SWITCHBOARD_LOG_PHI")
+    }
+
+    @Test func settingsThatNeedARestartAreNamedByKey() {
+        var before = DaemonConfiguration()
+        before.logLevel = .info
+        var after = before
+        after.logLevel = .debug
+        after.mllp.maxConnections = 3
+        after.adminAddress = nil
+        let changed = after.restartOnlySettings.keys.filter { before.restartOnlySettings[$0] != after.restartOnlySettings[$0] }.sorted()
+        #expect(changed == ["admin.listen", "mllp.max_connections"])
     }
 }

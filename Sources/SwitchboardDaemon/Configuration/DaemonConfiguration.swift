@@ -26,6 +26,10 @@ public struct DaemonConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// Event-loop threads. Default: one per core.
     public var eventLoopThreads: Int = System.coreCount
+    /// Whether log lines may carry patient data (PID-3). Off unless an operator sets `log.phi`.
+    public var logsPHI = false
+    /// The admin HTTP listener (`/metrics`, `/healthz`, `/readyz`); `nil` for none.
+    public var adminAddress: HostAndPort? = HostAndPort(host: "127.0.0.1", port: 9575)
 
     public init() {}
 
@@ -37,6 +41,32 @@ public struct DaemonConfiguration: Sendable {
             mllpTLS?.listener.framing.maxFrameBytes = newValue
             inbound.xmlOptions.maxDocumentBytes = newValue
         }
+    }
+
+    /// The settings a SIGHUP cannot change, by configuration key, as text: a reload compares
+    /// them to say which changes wait for a restart.
+    public var restartOnlySettings: [String: String] {
+        [
+            "state.directory": stateDirectory,
+            "mllp.listen": "\(HostAndPort(host: mllp.host, port: mllp.port))",
+            "mllp.max_frame_bytes": "\(mllp.framing.maxFrameBytes)",
+            "mllp.max_junk_bytes": "\(mllp.framing.maxJunkBytes)",
+            "mllp.frame_timeout_seconds": "\(mllp.frameTimeoutSeconds)",
+            "mllp.idle_timeout_seconds": "\(mllp.idleTimeoutSeconds)",
+            "mllp.max_connections": "\(mllp.maxConnections)",
+            "mllp.max_connections_per_address": "\(mllp.maxConnectionsPerAddress)",
+            "mllp.max_pending_frames_per_connection": "\(mllp.maxPendingFramesPerConnection)",
+            "mllp.backlog": "\(mllp.backlog)",
+            "mllp.drain_timeout_seconds": "\(mllp.drainTimeoutSeconds)",
+            "tls.listen": mllpTLS.map { "\(HostAndPort(host: $0.listener.host, port: $0.listener.port))" } ?? "",
+            "inbound.processing_ids": inbound.acceptedProcessingIDs.sorted().joined(separator: ","),
+            "inbound.quarantine_max_bytes": "\(inbound.quarantineMaxBytes)",
+            "inbound.max_in_flight": "\(inbound.maxInFlight)",
+            "duplicates.retention_seconds": "\(duplicates.retentionSeconds)",
+            "duplicates.max_entries": "\(duplicates.maxEntries)",
+            "journal.segment_bytes": "\(journalSegmentSize)",
+            "admin.listen": adminAddress.map(\.description) ?? "off",
+        ]
     }
 
     /// The journal configuration for ``stateDirectory``.
