@@ -186,6 +186,7 @@ let package = Package(
             dependencies: [
                 "Integration", "CaseloadStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 "SwitchboardDaemon", "MLLP", "HL7", "HL7XML", "Journal", "SwitchboardTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
