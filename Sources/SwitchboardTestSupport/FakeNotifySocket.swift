@@ -55,6 +55,29 @@ public final class FakeNotifySocket {
         return String(decoding: buffer[0..<count], as: UTF8.self)
     }
 
+    /// Like ``receive(timeout:)`` without blocking a thread: polls every 5 ms and sleeps in
+    /// between, so tasks of the same process (an in-process supervisor) keep running even on
+    /// a two-core machine whose cooperative pool has two threads.
+    public func receiveAsync(timeout: Double) async -> String? {
+        let deadline = monotonicSeconds() + timeout
+        while true {
+            if let next = receive(timeout: 0) { return next }
+            if monotonicSeconds() >= deadline { return nil }
+            try? await Task.sleep(nanoseconds: 5_000_000)
+        }
+    }
+
+    /// ``receive(until:timeout:)`` without blocking a thread.
+    public func receiveAsync(until predicate: (String) -> Bool, timeout: Double) async -> [String] {
+        var seen: [String] = []
+        let deadline = monotonicSeconds() + timeout
+        while let next = await receiveAsync(timeout: max(0, deadline - monotonicSeconds())) {
+            seen.append(next)
+            if predicate(next) { break }
+        }
+        return seen
+    }
+
     /// Notifications until one satisfies `predicate` (returned last), or all received before
     /// `timeout` seconds passed.
     public func receive(until predicate: (String) -> Bool, timeout: Double) -> [String] {
