@@ -17,7 +17,10 @@ import Synchronization
 /// On graceful shutdown it stops accepting, lets every connection finish the frames it has
 /// read (answers go out), closes them, and returns; connections still busy after
 /// ``MLLPServerConfiguration/drainTimeoutSeconds`` are closed.
-public final class MLLPServer: Service, Sendable {
+public final class MLLPServer: Service, Sendable, CustomStringConvertible {
+    /// `mllp listener mllp-tls 0.0.0.0:2576` (ServiceLifecycle logs services by description).
+    public var description: String { "mllp listener \(configuration.name) \(configuration.host):\(configuration.port)" }
+
     public let configuration: MLLPServerConfiguration
     private let responder: any MLLPFrameResponder
     private let group: any EventLoopGroup

@@ -7,7 +7,9 @@ import Prometheus
 import ServiceLifecycle
 
 /// Serves the operations endpoints until graceful shutdown.
-struct AdminServer: Service {
+struct AdminServer: Service, CustomStringConvertible {
+    var description: String { "admin HTTP \(HostAndPort(host: host, port: port))" }
+
     let host: String
     let port: Int
     let registry: PrometheusCollectorRegistry

@@ -9,7 +9,9 @@ import UnixSignals
 /// TLS listener's certificate, key and CA for new connections. Settings that need a restart
 /// (listen addresses, limits, the state directory, ...) are reported, not half-applied. A
 /// configuration that does not load or validate leaves the running one untouched.
-struct ConfigurationReloader: Service {
+struct ConfigurationReloader: Service, CustomStringConvertible {
+    var description: String { "SIGHUP reloader" }
+
     /// Builds the configuration afresh (file, environment and flags, as at start-up).
     let load: @Sendable () async throws -> DaemonConfiguration
     let running: DaemonConfiguration

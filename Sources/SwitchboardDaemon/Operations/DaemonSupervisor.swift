@@ -7,7 +7,9 @@ import ServiceLifecycle
 
 /// Runs last in the service group, so graceful shutdown reaches it first: STOPPING=1 goes out
 /// before the listeners begin to drain.
-struct DaemonSupervisor: Service {
+struct DaemonSupervisor: Service, CustomStringConvertible {
+    var description: String { "supervisor (systemd notify: \(notifier.isEnabled), watchdog: \(notifier.watchdogInterval.map { "\($0)" } ?? "off"))" }
+
     let servers: [MLLPServer]
     /// Resolves once the admin listener is bound (or at once when there is none).
     let adminBound: @Sendable () async -> Void
