@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "HL7XML", targets: ["HL7XML"]),
         .library(name: "Journal", targets: ["Journal"]),
         .library(name: "MLLP", targets: ["MLLP"]),
+        .library(name: "Caseload", targets: ["Caseload"]),
         .library(name: "CaseloadStore", targets: ["CaseloadStore"]),
         .library(name: "Integration", targets: ["Integration"]),
         .library(name: "SwitchboardDaemon", targets: ["SwitchboardDaemon"]),
@@ -74,6 +75,8 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The caseload domain: entities, rules, decisions and events. Pure values, no I/O.
+        .target(name: "Caseload", swiftSettings: strictSettings),
         // Versioned journal record codecs and the durable duplicate index over the journal.
         .target(
             name: "CaseloadStore",
