@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "CaseloadStore",
             dependencies: [
-                "Journal",
+                "Journal", "Caseload",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "Integration",
             dependencies: [
-                "HL7", "HL7XML", "CaseloadStore",
+                "HL7", "HL7XML", "Caseload", "CaseloadStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -102,7 +102,7 @@ let package = Package(
         .target(
             name: "SwitchboardDaemon",
             dependencies: [
-                "HL7", "HL7XML", "Journal", "MLLP", "CaseloadStore", "Integration", "CProcessControl",
+                "HL7", "HL7XML", "Journal", "MLLP", "Caseload", "CaseloadStore", "Integration", "CProcessControl",
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -132,6 +132,7 @@ let package = Package(
                 "HL7",
                 "HL7XML",
                 "Journal",
+                "Caseload",
                 "CaseloadStore",
                 "MLLP",
                 "SwitchboardDaemon",

@@ -2,8 +2,15 @@
 
 extension Draft {
     /// The encounter a visit refers to: by visit number, else the patient's current one.
+    /// An encounter first seen without a visit number is matched by the next message that
+    /// carries one (senders often fill PV1-19 only from the registration system's later messages).
     func resolveEncounter(patient: String, visit: VisitFacts, includeDischarged: Bool = false) -> Encounter? {
-        if !visit.visitNumber.isEmpty { return self.encounter(visit.visitNumber) }
+        if !visit.visitNumber.isEmpty {
+            if let known = self.encounter(visit.visitNumber) { return known }
+            return encounters(of: patient).last {
+                $0.id.hasPrefix(patient + "/") && ($0.status == .active || $0.status == .preadmitted || (includeDischarged && $0.status == .discharged))
+            }
+        }
         let candidates = encounters(of: patient).filter {
             $0.status == .active || $0.status == .preadmitted || (includeDischarged && $0.status == .discharged)
         }

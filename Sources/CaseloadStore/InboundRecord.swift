@@ -1,4 +1,6 @@
-// The journal record of one received frame (DESIGN §4: raw bytes, receipt metadata, outcome).
+// The journal record of one received frame (DESIGN §4: raw bytes, receipt metadata, outcome,
+// and the caseload events it produced).
+public import Caseload
 
 /// One frame as the daemon received and answered it: the unit of the inbound journal.
 ///
@@ -88,12 +90,15 @@ public struct InboundRecord: Sendable, Equatable {
     public var rawLength: Int
     /// The frame's bytes (for quarantined frames at most the configured quarantine cut).
     public var raw: [UInt8]
+    /// What the message did to the caseload (accepted messages only): the events and the
+    /// audit sentences, stored in the same append as the message.
+    public var caseload: CaseloadDecision?
 
     public init(
         receivedAtMicroseconds: Int64, listener: String, peer: String, disposition: Disposition, encoding: Encoding,
         sendingApplication: String, sendingFacility: String, controlID: String, messageType: String,
         ackCode: String, duplicateKeyConflict: Bool = false, contentHash: UInt64, errors: [ErrorEntry] = [],
-        ack: [UInt8], rawLength: Int? = nil, raw: [UInt8]
+        ack: [UInt8], rawLength: Int? = nil, raw: [UInt8], caseload: CaseloadDecision? = nil
     ) {
         self.receivedAtMicroseconds = receivedAtMicroseconds
         self.listener = listener
@@ -111,6 +116,7 @@ public struct InboundRecord: Sendable, Equatable {
         self.ack = ack
         self.rawLength = rawLength ?? raw.count
         self.raw = raw
+        self.caseload = caseload
     }
 
     /// The duplicate-detection key of this record, when it was stored as accepted.

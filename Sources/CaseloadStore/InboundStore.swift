@@ -1,4 +1,6 @@
-// The journal-backed store of received frames and the duplicate index over it.
+// The journal-backed store of received frames, the duplicate index over it, and the caseload
+// projected from it.
+public import Caseload
 public import Journal
 public import Logging
 
@@ -10,10 +12,29 @@ public import Logging
 public final class InboundStore: Sendable {
     public let journal: any AppendOnlyJournal
     public let duplicates: DuplicateIndex
+    /// The caseload as the journal held it when the store opened (the engine owns it after).
+    public let initialCaseload: CaseloadState
 
-    private init(journal: any AppendOnlyJournal, duplicates: DuplicateIndex) {
+    private init(journal: any AppendOnlyJournal, duplicates: DuplicateIndex, caseload: CaseloadState) {
         self.journal = journal
         self.duplicates = duplicates
+        self.initialCaseload = caseload
+    }
+
+    /// Replays the whole journal into a fresh caseload (after a failed append left the live
+    /// one ahead of the journal).
+    public func replayCaseload() async throws(JournalError) -> CaseloadState {
+        var state = CaseloadState()
+        var next: UInt64 = 0
+        while true {
+            let page = try await journal.records(from: next, limit: 16_384)
+            guard let last = page.last else { break }
+            for record in page where InboundRecordCodec.kind(of: record.payload) == .inbound {
+                if let inbound = try? InboundRecordCodec.decode(record.payload) { state.apply(inbound, sequence: record.sequence) }
+            }
+            next = last.sequence + 1
+        }
+        return state
     }
 
     /// Opens the store over an opened journal, replaying its records into the duplicate index.
@@ -28,6 +49,7 @@ public final class InboundStore: Sendable {
         var next: UInt64 = 0
         var scanned = 0
         var undecodable = 0
+        var caseload = CaseloadState()
         while true {
             let page = try await journal.records(from: next, limit: 16_384)
             guard let last = page.last else { break }
@@ -36,6 +58,7 @@ public final class InboundStore: Sendable {
                 guard InboundRecordCodec.kind(of: record.payload) == .inbound else { continue }
                 do {
                     let inbound = try InboundRecordCodec.decode(record.payload)
+                    caseload.apply(inbound, sequence: record.sequence)
                     if let key = inbound.duplicateKey, inbound.receivedAtMicroseconds >= cutoff {
                         index.load(key, hash: inbound.contentHash, ack: inbound.ack, sequence: record.sequence,
                                    receivedAtMicroseconds: inbound.receivedAtMicroseconds)
@@ -51,11 +74,12 @@ public final class InboundStore: Sendable {
             }
             next = last.sequence + 1
         }
-        logger.info("duplicate index rebuilt", metadata: [
+        logger.info("duplicate index and caseload rebuilt", metadata: [
             "journal.records_scanned": "\(scanned)", "dedupe.keys": "\(index.count)",
-            "journal.undecodable": "\(undecodable)",
+            "journal.undecodable": "\(undecodable)", "caseload.patients": "\(caseload.patients.count)",
+            "caseload.open_cases": "\(caseload.cases.values.filter { $0.status == .open }.count)",
         ])
-        return InboundStore(journal: journal, duplicates: index)
+        return InboundStore(journal: journal, duplicates: index, caseload: caseload)
     }
 
     /// Appends `record`; `completion` runs on the journal thread once it is durable (or failed).

@@ -9,6 +9,9 @@
 //   bytes ack, bytes raw
 //
 // where str and bytes are a u32 length followed by that many bytes (strings in UTF-8).
+// Version 2 appends the caseload decision the message produced (u8 present, then events,
+// str patient_id, i64 at, u32 count + str changes; CaseloadEventCodec), written in the same
+// append as the raw message; version 1 records have none.
 // Readers reject unknown kinds and newer versions with a clear error instead of guessing.
 
 /// What kind of record a journal payload holds (its first byte).
@@ -34,7 +37,7 @@ public struct RecordDecodingError: Error, Sendable, Equatable, CustomStringConve
 /// Encodes and decodes ``InboundRecord`` journal payloads.
 public enum InboundRecordCodec {
     /// The version this build writes.
-    public static let currentVersion: UInt8 = 1
+    public static let currentVersion: UInt8 = 2
 
     /// The record as a journal payload.
     public static func encode(_ record: InboundRecord) -> [UInt8] {
@@ -62,6 +65,7 @@ public enum InboundRecordCodec {
         }
         writer.bytes(record.ack)
         writer.bytes(record.raw)
+        CaseloadEventCodec.encode(record.caseload, into: &writer)
         return writer.output
     }
 
@@ -110,11 +114,12 @@ public enum InboundRecordCodec {
         }
         let ack = try reader.bytes()
         let raw = try reader.bytes()
+        let caseload = version >= 2 ? try CaseloadEventCodec.decodeDecision(from: &reader) : nil
         return InboundRecord(
             receivedAtMicroseconds: receivedAt, listener: listener, peer: peer, disposition: disposition,
             encoding: encoding, sendingApplication: application, sendingFacility: facility, controlID: controlID,
             messageType: messageType, ackCode: ackCode, duplicateKeyConflict: flags & 1 != 0, contentHash: hash,
-            errors: errors, ack: ack, rawLength: rawLength, raw: raw)
+            errors: errors, ack: ack, rawLength: rawLength, raw: raw, caseload: caseload)
     }
 }
 

@@ -1,5 +1,6 @@
 // How a frame ends: quarantined, rejected or stored, and the answer once the journal has
 // spoken (or AR/207 when it could not store).
+import Caseload
 import CaseloadStore
 import HL7
 import Journal
@@ -35,7 +36,7 @@ extension InboundPipeline {
     func store(
         _ raw: [UInt8], header: HL7Header?, facts: Facts, receipt: InboundReceipt,
         disposition: InboundRecord.Disposition, ack: [UInt8]?, ackCode: String,
-        errors: [HL7Acknowledgment.ErrorDetail], key: DuplicateKey?,
+        errors: [HL7Acknowledgment.ErrorDetail], key: DuplicateKey?, caseload decision: CaseloadDecision? = nil,
         completion: @escaping @Sendable (InboundResult) -> Void
     ) {
         let record = InboundRecord(
@@ -45,7 +46,7 @@ extension InboundPipeline {
             controlID: facts.controlID, messageType: facts.messageType, ackCode: ack == nil ? "" : ackCode,
             duplicateKeyConflict: facts.duplicateKeyConflict, contentHash: facts.hash,
             errors: errors.map { .init(code: UInt16(clamping: $0.code.code), location: $0.location.map(describe) ?? "", text: $0.diagnostic ?? "") },
-            ack: ack ?? [], rawLength: facts.bytes, raw: raw)
+            ack: ack ?? [], rawLength: facts.bytes, raw: raw, caseload: decision)
         // Everything the answer needs, in one object: the completion below captures one
         // reference instead of copying the header's many strings into its context.
         let pending = PendingAnswer(
@@ -54,12 +55,17 @@ extension InboundPipeline {
         let admitted = inFlight.wrappingAdd(1, ordering: .relaxed).oldValue < configuration.maxInFlight
         guard admitted else {
             inFlight.subtract(1, ordering: .relaxed)
+            if decision != nil { caseload?.failed() }
             return storageFailed(pending, reason: "overloaded: \(configuration.maxInFlight) appends in flight")
         }
+        let controlID = facts.controlID, messageType = facts.messageType
         store.append(record) { [self] result in
             self.inFlight.subtract(1, ordering: .relaxed)
             switch result {
             case .success(let sequence):
+                if let decision {
+                    caseload?.committed(decision, sequence: sequence, controlID: controlID, messageType: messageType)
+                }
                 if let key = pending.key {
                     store.duplicates.commit(key, ack: pending.ack ?? [], sequence: sequence, receivedAtMicroseconds: pending.receivedAt)
                 }
@@ -69,6 +75,7 @@ extension InboundPipeline {
                 result.errorCodes = pending.errorCodes
                 pending.completion(result)
             case .failure(let error):
+                if decision != nil { caseload?.failed() }
                 storageFailed(pending, reason: "journal \(error.code)")
             }
         }

@@ -1,5 +1,6 @@
 // The inbound pipeline (DESIGN §3): sniff → header peek → parse → validate → dedupe →
 // one journal append (raw bytes, receipt, outcome) → ACK once durable.
+import Caseload
 public import CaseloadStore
 import HL7
 import HL7XML
@@ -19,12 +20,16 @@ public final class InboundPipeline: Sendable {
     let acks: AckFactory
     let now: @Sendable () -> Int64
     let inFlight = Atomic<Int>(0)
+    /// The caseload accepted messages update (nil: messages are journaled with no domain effect).
+    public let caseload: CaseloadEngine?
 
     /// - Parameters:
     ///   - now: the wall clock in microseconds since the Unix epoch (injected for tests).
-    public init(configuration: InboundConfiguration, store: InboundStore, now: @escaping @Sendable () -> Int64) {
+    public init(configuration: InboundConfiguration, store: InboundStore, caseload: CaseloadEngine? = nil,
+                now: @escaping @Sendable () -> Int64) {
         self.configuration = configuration
         self.store = store
+        self.caseload = caseload
         self.validator = MessageValidator(configuration: configuration)
         self.now = now
         self.acks = AckFactory(startedAtMicroseconds: now(), receivingApplication: configuration.receivingApplication)
@@ -141,8 +146,29 @@ public final class InboundPipeline: Sendable {
         case .new:
             let wanted = header.wantsAcceptAcknowledgment(for: .accepted)
             let ack = acks.make(for: header, outcome: .accepted, errors: [], encoding: facts.encoding, nowMicroseconds: now())
-            store(frame, header: header, facts: facts, receipt: receipt, disposition: .accepted, ack: wanted ? ack : nil,
-                  ackCode: ackCode(of: ack), errors: [], key: key, completion: completion)
+            guard let caseload else {
+                return store(frame, header: header, facts: facts, receipt: receipt, disposition: .accepted, ack: wanted ? ack : nil,
+                             ackCode: ackCode(of: ack), errors: [], key: key, completion: completion)
+            }
+            caseload.decide(message, header: header) { outcome in
+                switch outcome {
+                case .decided(let decision):
+                    store(frame, header: header, facts: facts, receipt: receipt, disposition: .accepted, ack: wanted ? ack : nil,
+                          ackCode: ackCode(of: ack), errors: [], key: key, caseload: decision, completion: completion)
+                case .refused(let error):
+                    store.duplicates.abandon(key)
+                    let code = [HL7ErrorCode.segmentSequenceError, .requiredFieldMissing, .dataTypeError]
+                        .first { $0.code == error.code } ?? .requiredFieldMissing
+                    reject(frame, header: header, facts: facts, receipt: receipt,
+                           rejection: .error(code, error.location, error.message), completion: completion)
+                case .unavailable(let why):
+                    store.duplicates.abandon(key)
+                    let failure = acks.make(for: header, outcome: .rejected,
+                                            errors: [.init(code: .applicationInternalError, diagnostic: "\(why); resend later")],
+                                            encoding: facts.encoding, nowMicroseconds: now())
+                    completion(facts.result(ack: failure, ackCode: ackCode(of: failure), storageFailure: why))
+                }
+            }
         }
     }
 

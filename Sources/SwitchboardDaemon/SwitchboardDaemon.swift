@@ -45,7 +45,9 @@ public enum SwitchboardDaemon {
             await journal.close()
             throw DaemonError("cannot read the journal in \(configuration.journal.directory): \(error)")
         }
-        let pipeline = InboundPipeline(configuration: configuration.inbound, store: store, now: { WallClock.microseconds() })
+        let caseload = CaseloadEngine(store: store, rules: configuration.caseloadRules)
+        let pipeline = InboundPipeline(configuration: configuration.inbound, store: store, caseload: caseload,
+                                       now: { WallClock.microseconds() })
         let metrics = InboundMetrics()
         let responder = InboundResponder(pipeline: pipeline, logger: logger, logSettings: runtime.logSettings, metrics: metrics)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
@@ -81,7 +83,8 @@ public enum SwitchboardDaemon {
         if let admin = configuration.adminAddress {
             // First in the group: shut down last, so /metrics and /readyz answer during a drain.
             services.append(.init(service: AdminServer(
-                host: admin.host, port: admin.port, registry: runtime.metricsRegistry, health: health, eventLoopGroup: group,
+                host: admin.host, port: admin.port, registry: runtime.metricsRegistry, health: health, caseload: caseload,
+                eventLoopGroup: group,
                 logger: logger,
                 onListening: { address in
                     onListening("admin", address)

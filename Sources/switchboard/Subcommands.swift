@@ -10,5 +10,6 @@ extension Switchboard {
         BenchCommand.self,
         JournalCommand.self,
         ConfigCommand.self,
+        CaseloadCommand.self,
     ]
 }

@@ -1,4 +1,5 @@
 // Everything `switchboard serve` runs with. Built from defaults and command-line overrides.
+public import Caseload
 public import CaseloadStore
 public import Integration
 public import Journal
@@ -26,6 +27,8 @@ public struct DaemonConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// Event-loop threads. Default: one per core.
     public var eventLoopThreads: Int = System.coreCount
+    /// The care team's rules (case opening, assignment, tasks, calendar).
+    public var caseloadRules = CaseloadRules()
     /// Whether log lines may carry patient data (PID-3). Off unless an operator sets `log.phi`.
     public var logsPHI = false
     /// The admin HTTP listener (`/metrics`, `/healthz`, `/readyz`); `nil` for none.

@@ -1,6 +1,7 @@
 // The admin HTTP listener (loopback by default): Prometheus /metrics, /healthz, /readyz.
 // Hummingbird 2; the caseload API will be mounted on the same router.
 import Hummingbird
+import Integration
 import Logging
 import NIOCore
 import Prometheus
@@ -14,6 +15,7 @@ struct AdminServer: Service, CustomStringConvertible {
     let port: Int
     let registry: PrometheusCollectorRegistry
     let health: DaemonHealth
+    let caseload: CaseloadEngine
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
     /// Told the bound address once the listener is up.
@@ -37,6 +39,7 @@ struct AdminServer: Service, CustomStringConvertible {
         router.get("/readyz") { [health] _, _ -> Response in
             plain(health.notReadyReason.map { (.serviceUnavailable, $0) } ?? (.ok, "ready"))
         }
+        CaseloadAPI(engine: caseload).register(on: router)
         let host = host, port = port, logger = logger, onListening = onListening
         let application = Application(
             router: router,

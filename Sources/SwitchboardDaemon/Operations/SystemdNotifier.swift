@@ -77,9 +77,5 @@ public struct SystemdNotifier: Sendable {
         String(text.map { $0 == "\n" || $0 == "\r" ? " " : $0 })
     }
 
-    private static func monotonicMicroseconds() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
-    }
+    private static func monotonicMicroseconds() -> UInt64 { UInt64(WallClock.monotonicMicroseconds()) }
 }

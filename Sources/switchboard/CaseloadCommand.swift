@@ -1,0 +1,145 @@
+import ArgumentParser
+import Caseload
+import CaseloadStore
+import Journal
+import SwitchboardDaemon
+
+/// `switchboard caseload`: the care team's view of a state directory (read-only; works while
+/// the daemon runs).
+struct CaseloadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "caseload",
+        abstract: "Query the caseload kept in a state directory (read-only, also while the daemon runs).",
+        discussion: """
+            The caseload is rebuilt from the journal on every call, so it shows what was \
+            acknowledged. The same views are served as JSON by the daemon's admin listener \
+            (/api/v1/...).
+
+            Examples:
+              switchboard caseload cases --state /var/lib/switchboard
+              switchboard caseload patient GHH:MRN100001 --state /var/lib/switchboard --json
+              switchboard caseload tasks --coordinator coord-a --due today --state /var/lib/switchboard
+              switchboard caseload history --patient MRN100001 --state /var/lib/switchboard
+              switchboard caseload hash --state /var/lib/switchboard
+            """,
+        subcommands: [Cases.self, PatientCommand.self, Tasks.self, Referrals.self, History.self, Hash.self]
+    )
+
+    struct Location: ParsableArguments {
+        @Option(name: .long, help: ArgumentHelp("State directory (as given to serve).", valueName: "DIR"))
+        var state: String
+
+        @Flag(name: .long, help: "Print JSON instead of text.")
+        var json = false
+
+        func load() throws -> CaseloadState {
+            let directory = JournalConfiguration(stateDirectory: state).directory
+            do {
+                return try CaseloadState.replay(directory: directory).state
+            } catch {
+                throw CLIError(file: directory, "\(error)").report()
+            }
+        }
+    }
+
+    struct Cases: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List cases, newest first.")
+        @OptionGroup var location: Location
+        @Option(help: "Only cases with this status (open, closed, cancelled).") var status: String?
+        @Option(help: "Only cases of this coordinator ('unassigned' for the queue).") var coordinator: String?
+
+        func run() throws {
+            let state = try location.load()
+            let cases = CaseloadViews.cases(status: status, coordinator: coordinator, in: state)
+            if location.json { return print(CaseloadViews.json(cases)) }
+            for c in cases {
+                let flags = c.riskFlags.isEmpty ? "" : "  [\(c.riskFlags.joined(separator: ", "))]"
+                print("\(c.id)  \(c.status)  patient \(c.patientID)  \(c.coordinator ?? "unassigned")  opened \(c.openedAt)\(flags)")
+            }
+        }
+    }
+
+    struct PatientCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "patient", abstract: "One patient with cases, tasks, appointments, referrals and flags.")
+        @OptionGroup var location: Location
+        @Argument(help: "An identifier: AUTHORITY:VALUE, a bare value, or the patient id.") var identifier: String
+
+        func run() throws {
+            let state = try location.load()
+            guard let detail = CaseloadViews.patientDetail(identifier, in: state) else {
+                throw CLIError("no patient matches \(identifier)", exitCode: .workFailed).report()
+            }
+            if location.json { return print(CaseloadViews.json(detail)) }
+            let p = detail.patient
+            print("\(p.name.isEmpty ? p.id : p.name)  (\(p.identifiers.joined(separator: ", ")))\(p.birthDate.isEmpty ? "" : "  born \(p.birthDate)")")
+            if !detail.riskFlags.isEmpty { print("flags: \(detail.riskFlags.joined(separator: ", "))") }
+            for e in detail.encounters {
+                print("encounter \(e.id)  \(e.status)  class \(e.patientClass)  \(e.location)  admitted \(e.admittedAt ?? "?")\(e.dischargedAt.map { "  discharged \($0)" } ?? "")")
+            }
+            for c in detail.cases { print("case \(c.id)  \(c.status)  \(c.coordinator ?? "unassigned")") }
+            for t in detail.tasks { print("task \(t.id)  \(t.kind)  due \(t.dueAt)  \(t.status)\(t.resolution.isEmpty ? "" : " (\(t.resolution))")") }
+            for a in detail.appointments { print("appointment \(a.id)  \(a.startsAt ?? "?")  \(a.status)") }
+            for r in detail.referrals { print("referral \(r.id)  \(r.direction)  \(r.partner)  \(r.status)") }
+        }
+    }
+
+    struct Tasks: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open tasks, soonest due first: a coordinator's worklist.")
+        @OptionGroup var location: Location
+        @Option(help: "Only tasks of this coordinator's cases ('unassigned' for the queue).") var coordinator: String?
+        @Option(help: "Only tasks due before: today, tomorrow, YYYY-MM-DD or an ISO 8601 time.") var due: String?
+        @Flag(help: "Include satisfied and cancelled tasks.") var all = false
+
+        func run() throws {
+            let state = try location.load()
+            var dueBefore: Int64?
+            if let due {
+                guard let parsed = CaseloadQueryTime.parse(due) else { throw CLIError("--due \(due): expected today, tomorrow, YYYY-MM-DD or an ISO 8601 time").report() }
+                dueBefore = parsed
+            }
+            let tasks = CaseloadViews.tasks(dueBefore: dueBefore, coordinator: coordinator, includeResolved: all, in: state)
+            if location.json { return print(CaseloadViews.json(tasks)) }
+            if tasks.isEmpty { print("nothing due") }
+            for t in tasks {
+                print("[\(t.status == "open" ? " " : "x")] \(t.dueAt)  \(t.kind)  patient \(t.patientID)  case \(t.caseID)  (\(t.id))")
+            }
+        }
+    }
+
+    struct Referrals: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Referrals, inbound and outbound.")
+        @OptionGroup var location: Location
+
+        func run() throws {
+            let referrals = CaseloadViews.referrals(in: try location.load())
+            if location.json { return print(CaseloadViews.json(referrals)) }
+            for r in referrals { print("\(r.id)  \(r.direction)  \(r.partner)  \(r.status)  patient \(r.patientID)") }
+        }
+    }
+
+    struct History: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The audit trail of one patient: which message changed what.")
+        @OptionGroup var location: Location
+        @Option(help: "The patient (identifier or id).") var patient: String
+
+        func run() throws {
+            guard let history = CaseloadViews.history(patient, in: try location.load()) else {
+                throw CLIError("no patient matches \(patient)", exitCode: .workFailed).report()
+            }
+            if location.json { return print(CaseloadViews.json(history)) }
+            for entry in history {
+                print("#\(entry.sequence)  \(entry.at)  \(entry.messageType)  \(entry.controlID)")
+                for change in entry.changes { print("    \(change)") }
+            }
+        }
+    }
+
+    struct Hash: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The caseload's canonical hash (equal for equal caseloads, however built).")
+        @OptionGroup var location: Location
+
+        func run() throws {
+            print(try location.load().canonicalHash)
+        }
+    }
+}
