@@ -169,6 +169,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "CaseloadTests",
+            dependencies: ["Caseload", "CaseloadStore", "SwitchboardTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "CaseloadStoreTests",
             dependencies: [
                 "CaseloadStore", "Journal", "SwitchboardTestSupport",

@@ -1,0 +1,51 @@
+// The caseload through the real daemon: messages in over MLLP, the caseload out through the
+// admin API and the CLI, and the same caseload after a restart.
+import Foundation
+import SwitchboardTestSupport
+import Testing
+
+extension DaemonTests {
+    @Suite("caseload through the daemon")
+    struct CaseloadScenario {
+        @Test("admit, book, discharge, refer: visible over HTTP and the CLI, and the same after a restart")
+        func samplesBuildTheCaseload() throws {
+            let daemon = try Fixture.startDaemon()
+            defer { daemon.cleanUp() }
+            for name in ["adt_a01.hl7", "siu_s12.hl7", "adt_a03.hl7", "ref_i12.hl7"] {
+                #expect(try Fixture.ack(try Fixture.sample(name), port: daemon.port).isAccept, "\(name)")
+            }
+            let admin = try #require(daemon.waitForAdminPort())
+            let patient = try LoopbackHTTP.get(port: admin, path: "/api/v1/patients/MRN100001")
+            #expect(patient.status == 200)
+            let detail = try #require(try JSONSerialization.jsonObject(with: Data(patient.body.utf8)) as? [String: Any])
+            let tasks = try #require(detail["tasks"] as? [[String: Any]])
+            let kinds = tasks.map { "\($0["kind"] ?? "")/\($0["status"] ?? "")" }
+            #expect(kinds.contains("post-discharge-contact/open"))
+            #expect(kinds.contains("follow-up-appointment/satisfied"), "\(kinds)")
+            #expect(kinds.contains("initial-assessment/cancelled"), "\(kinds)")
+            #expect((detail["referrals"] as? [Any])?.count == 1)
+            #expect(try LoopbackHTTP.get(port: admin, path: "/api/v1/patients/NOBODY").status == 404)
+            let queue = try LoopbackHTTP.get(port: admin, path: "/api/v1/tasks?coordinator=unassigned")
+            #expect(queue.status == 200 && queue.body.contains("post-discharge-contact"))
+
+            // The CLI reads the same caseload from the journal while the daemon runs.
+            let cli = Fixture.run(["caseload", "patient", "MRN100001", "--state", daemon.stateDirectory, "--json"])
+            #expect(cli.status == 0, "\(cli.errorOutput)")
+            #expect(cli.output.contains("\"post-discharge-contact\""))
+            let history = Fixture.run(["caseload", "history", "--patient", "MRN100001", "--state", daemon.stateDirectory])
+            #expect(history.output.contains("MSG-A03-0001") && history.output.contains("discharged"))
+            let before = Fixture.run(["caseload", "hash", "--state", daemon.stateDirectory]).output
+
+            // A resend changes nothing; a restart rebuilds the same caseload from the journal.
+            #expect(try Fixture.ack(try Fixture.sample("adt_a03.hl7"), port: daemon.port).isAccept)
+            #expect(daemon.terminate() == 0)
+            try daemon.restart()
+            let after = Fixture.run(["caseload", "hash", "--state", daemon.stateDirectory]).output
+            #expect(before == after && before.count == 17)
+            let admin2 = try #require(daemon.waitForAdminPort())
+            let again = try LoopbackHTTP.get(port: admin2, path: "/api/v1/patients/MRN100001")
+            #expect(again.body == patient.body)
+            #expect(daemon.terminate() == 0)
+        }
+    }
+}
