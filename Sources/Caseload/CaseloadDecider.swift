@@ -60,10 +60,11 @@ public struct CaseloadDecider: Sendable {
         return draft.decision(patientID: patient)
     }
 
+    /// The visit, or an empty one when the message has no PV1: the patient is still
+    /// registered or updated, and the encounter is the patient's current one (or a new one
+    /// without class or location, which opens no case). PV1 is required by the standard for
+    /// these events, but refusing them would lose the demographics they carry.
     private func requireVisit(_ command: CaseloadCommand) throws(CaseloadError) -> VisitFacts {
-        guard let visit = command.visit else {
-            throw CaseloadError(code: 101, location: "PV1", message: "segment PV1 (patient visit) is required for this event")
-        }
-        return visit
+        command.visit ?? VisitFacts()
     }
 }

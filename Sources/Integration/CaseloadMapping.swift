@@ -45,6 +45,9 @@ public struct CaseloadMapping: Sendable {
         return CaseloadCommand(action: action, patient: patient, visit: visit, at: eventTime(message, header: header, visit: visit, action: action))
     }
 
+    /// At most this many identifiers (PID-3, MRG-1) and contacts (NK1) are read.
+    static let maxRepetitions = 32
+
     static let appointmentActions: [String: CaseloadCommand.AppointmentAction] = [
         "S12": .book, "S13": .reschedule, "S14": .modify, "S15": .cancel, "S17": .delete, "S26": .noShow,
     ]
@@ -63,7 +66,7 @@ public struct CaseloadMapping: Sendable {
             facts.sex = pid[8].text
             facts.phone = HL7TelecomNumber(pid[13].repetitions.first ?? pid[13]).formatted ?? pid[13].component(1).text
         }
-        facts.contacts = message.segments(named: "NK1").compactMap { nk1 in
+        facts.contacts = message.segments(named: "NK1").prefix(Self.maxRepetitions).compactMap { nk1 in
             let name = HL7PersonName(nk1[2].repetitions.first ?? nk1[2])
             let full = [name.given, name.family].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
             guard !full.isEmpty else { return nil }
@@ -80,7 +83,9 @@ public struct CaseloadMapping: Sendable {
         guard let segment = message.segment(named: segmentID) else {
             throw CaseloadError(code: 100, location: segmentID, message: "segment \(segmentID) is required")
         }
-        let identifiers = segment[field].repetitions.compactMap { value -> PatientIdentifier? in
+        // Bounded: a hostile message with 100,000 repetitions must not make a decision (taken
+        // under the caseload lock) slow. Real patients have a handful of identifiers.
+        let identifiers = segment[field].repetitions.prefix(Self.maxRepetitions).compactMap { value -> PatientIdentifier? in
             let cx = HL7ExtendedID(value)
             guard let id = cx.id, !id.isEmpty, id != "\"\"" else { return nil }
             let authority = cx.assigningAuthority.namespaceID ?? cx.assigningAuthority.universalID ?? ""
