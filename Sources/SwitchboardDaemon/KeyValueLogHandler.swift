@@ -1,6 +1,12 @@
 // One line per event, `key=value`, to standard error (journald-friendly).
 public import Logging
 import Synchronization
+// Foundation (used by the caseload JSON views in this module) re-declares the C structs via
+// Dispatch; importing it here keeps one visible declaration of timespec/stat.
+import Foundation
+#if canImport(CDispatch)
+import CDispatch
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

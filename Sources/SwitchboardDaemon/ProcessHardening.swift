@@ -1,6 +1,12 @@
 // Process-level protections applied before any file is created (TESTPLAN "Files at rest",
 // "PHI in logs": no core dumps, private files).
 import CProcessControl
+// Foundation (used by the caseload JSON views in this module) re-declares the C structs via
+// Dispatch; importing it here keeps one visible declaration of timespec/stat.
+import Foundation
+#if canImport(CDispatch)
+import CDispatch
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

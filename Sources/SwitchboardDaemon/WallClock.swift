@@ -1,4 +1,10 @@
 // The wall clock, for receipt times and ACK timestamps.
+// Foundation (used by the caseload JSON views in this module) re-declares the C structs via
+// Dispatch; importing it here keeps one visible declaration of timespec/stat.
+import Foundation
+#if canImport(CDispatch)
+import CDispatch
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,5 +1,11 @@
 // The systemd notify protocol (sd_notify(3)), spoken directly: one datagram per state change
 // to the AF_UNIX socket named by $NOTIFY_SOCKET.
+// Foundation (used by the caseload JSON views in this module) re-declares the C structs via
+// Dispatch; importing it here keeps one visible declaration of timespec/stat.
+import Foundation
+#if canImport(CDispatch)
+import CDispatch
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
