@@ -58,6 +58,11 @@ public struct HL7MessageBuilder: ~Copyable {
     /// The number of bytes written so far (terminators between segments included).
     public var byteCount: Int { bytes.count }
 
+    /// The memory the builder holds for reuse, in bytes (what its largest message needed).
+    public var reservedBytes: Int {
+        bytes.capacity + separators.capacity * MemoryLayout<UInt32>.stride + spans.capacity * MemoryLayout<SegmentSpan>.stride
+    }
+
     /// The number of segments begun so far.
     public var segmentCount: Int { spans.count + (openSegmentStart == nil ? 0 : 1) }
 
