@@ -16,11 +16,13 @@
 ///
 /// ```swift
 /// var builder = try HL7MessageBuilder(delimiters: .standard)
-/// try builder.beginSegment("MSH".utf8)            // MSH|^~\&
-/// builder.appendFieldSeparator()                   // MSH-3 …
-/// builder.append(bytes)
+/// try builder.beginSegment("MSH".utf8)                 // MSH|^~\&
+/// for field in ["SENDER", "FACILITY"] {                // MSH-3, MSH-4
+///     builder.appendFieldSeparator()
+///     Array(field.utf8).withUnsafeBufferPointer { builder.append($0) }
+/// }
 /// builder.endSegment()
-/// let message = try builder.message()
+/// let message = try builder.message()                  // MSH|^~\&|SENDER|FACILITY
 /// ```
 public struct HL7MessageBuilder: ~Copyable {
     /// The delimiters of the message (written as MSH-1 and MSH-2 of header segments).
