@@ -5,14 +5,40 @@ public import HL7
 
 /// Reads HL7 v2.xml into the `HL7` model: one model, two encodings.
 ///
-/// The document is streamed through libxml2's SAX2 parser (never a DOM) and mapped to the
-/// equivalent ER7 wire text, which `HL7Message(parsing:)` then indexes; so every accessor, the
-/// canonical tree and ACKs work the same for both encodings. Hostile documents (XXE, billion
-/// laughs, DOCTYPEs, deep nesting, oversized input) are refused with an ``HL7XMLError``; see
-/// docs/ARCHITECTURE.md, "HL7XML".
+/// The document is streamed through libxml2's SAX2 parser (never a DOM) and mapped onto the
+/// equivalent ER7 message, indexed as it is written (``HL7MessageBuilder``): every accessor, the
+/// canonical tree and ACKs work the same for both encodings. Leaf text is taken exactly, line
+/// breaks included; where the message is rendered as ER7 they become `\X0D\` / `\X0A\`.
+/// Hostile documents (XXE, billion laughs, DOCTYPEs, deep nesting, oversized input) are refused
+/// with an ``HL7XMLError``; see docs/ARCHITECTURE.md, "HL7XML".
 public enum HL7XMLReader {
-    /// The ER7 bytes (CR-terminated segments) equivalent to an HL7 v2.xml document.
+    /// The ER7 wire text (CR-terminated segments, no final CR) equivalent to an HL7 v2.xml
+    /// document; line breaks inside values are written `\X0D\` / `\X0A\`.
     public static func er7(_ xml: [UInt8], options: HL7XMLOptions = .default) throws(HL7XMLError) -> [UInt8] {
+        try parse(xml, options: options) { session throws(HL7XMLError) in
+            session.mapper.builder.serialized()
+        }
+    }
+
+    /// Parses an HL7 v2.xml document into a message.
+    public static func message(_ xml: [UInt8], options: HL7XMLOptions = .default) throws(HL7XMLError) -> HL7Message {
+        try parse(xml, options: options) { session throws(HL7XMLError) in
+            do throws(HL7ParseError) {
+                return try session.mapper.builder.message(options: options.er7)
+            } catch {
+                throw HL7XMLError(.invalidMessage, "the equivalent ER7 message is invalid: \(error.code): \(error.descriptionWithoutOffset)", parseError: error)
+            }
+        }
+    }
+
+    /// Parses an HL7 v2.xml document into a one-message batch (what `inspect` and `convert` use).
+    public static func batch(_ xml: [UInt8], options: HL7XMLOptions = .default) throws(HL7XMLError) -> HL7Batch {
+        HL7Batch(try message(xml, options: options))
+    }
+
+    /// Checks the limits, skips white space before the document, and parses.
+    static func parse<Parsed>(_ xml: [UInt8], options: HL7XMLOptions,
+                              _ body: (XMLParseSession) throws(HL7XMLError) -> Parsed) throws(HL7XMLError) -> Parsed {
         guard xml.count <= options.maxDocumentBytes else {
             throw HL7XMLError(.tooLarge, "the document has \(xml.count) bytes, more than the maximum of \(options.maxDocumentBytes)")
         }
@@ -22,36 +48,14 @@ public enum HL7XMLReader {
         var skip = 0
         while skip < xml.count, xml[skip] == 0x20 || xml[skip] == 0x09 || xml[skip] == 0x0A || xml[skip] == 0x0D { skip += 1 }
         guard skip < xml.count else { throw HL7XMLError(.notHL7, "the document is empty") }
-        let result: Result<[UInt8], HL7XMLError> = xml.withUnsafeBufferPointer { whole in
-            let buffer = UnsafeBufferPointer(rebasing: whole[skip...])
+        let result: Result<Parsed, HL7XMLError> = xml.withUnsafeBufferPointer { whole in
             do throws(HL7XMLError) {
-                return .success(try XMLSAXParser.er7(buffer, options: options))
+                return .success(try XMLSAXParser.parse(UnsafeBufferPointer(rebasing: whole[skip...]), options: options, body))
             } catch {
                 return .failure(error)
             }
         }
         return try result.get()
-    }
-
-    /// Parses an HL7 v2.xml document into a message.
-    public static func message(_ xml: [UInt8], options: HL7XMLOptions = .default) throws(HL7XMLError) -> HL7Message {
-        let bytes = try er7(xml, options: options)
-        do {
-            return try HL7Message(parsing: bytes, options: options.er7)
-        } catch {
-            throw HL7XMLError(.invalidMessage, "the equivalent ER7 message is invalid: \(error.code): \(error.descriptionWithoutOffset)", parseError: error)
-        }
-    }
-
-    /// Parses an HL7 v2.xml document into a one-message batch (what `inspect` and `convert` use).
-    public static func batch(_ xml: [UInt8], options: HL7XMLOptions = .default) throws(HL7XMLError) -> HL7Batch {
-        let bytes = try er7(xml, options: options)
-        do {
-            _ = try HL7Message(parsing: bytes, options: options.er7)
-            return try HL7Batch(parsing: bytes, options: options.er7)
-        } catch {
-            throw HL7XMLError(.invalidMessage, "the equivalent ER7 message is invalid: \(error.code): \(error.descriptionWithoutOffset)", parseError: error)
-        }
     }
 
     /// True when `bytes` look like XML: the first byte that is not white space, after an

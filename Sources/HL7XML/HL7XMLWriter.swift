@@ -21,6 +21,8 @@ public import HL7
 ///   document back gives the original wire text. Two lossy cases, documented: a lone escape
 ///   character (no closing one) is written as text and reads back as `\E\`; a control character
 ///   XML 1.0 cannot carry is written as `<escape V="Xhh"/>`.
+/// * Line breaks a value holds (a message read from HL7 v2.xml keeps those of its text) are
+///   written as text, CR as `&#13;`, so they read back unchanged.
 public enum HL7XMLWriter {
     /// The HL7 v2.xml namespace.
     public static let namespace = "urn:hl7-org:v2xml"
@@ -57,7 +59,7 @@ public enum HL7XMLWriter {
         let candidates = [structure, code.isEmpty || event.isEmpty ? "" : code + "_" + event, code]
         for candidate in candidates where !candidate.isEmpty {
             let bytes = Array(candidate.utf8)
-            if bytes.withUnsafeBufferPointer({ XMLToER7.isMessageName($0) }) {
+            if bytes.withUnsafeBufferPointer({ XMLElementNames.isMessageName($0) }) {
                 return HL7XMLDictionary.structureAliases[candidate] ?? candidate
             }
         }
@@ -128,7 +130,9 @@ struct XMLOutput {
         raw("</" + name + ">")
     }
 
-    /// Character data: `& < >` escaped; characters XML 1.0 cannot carry as `<escape V="Xhh"/>`.
+    /// Character data: `& < >` escaped, CR as `&#13;` (a raw CR would read back as LF: XML's
+    /// end-of-line rule), tab and LF as they are; characters XML 1.0 cannot carry as
+    /// `<escape V="Xhh"/>`.
     mutating func text(_ s: String) { escaped(s, inAttribute: false) }
 
     /// An attribute value (in double quotes): `& < > "` escaped, control characters as `&#n;`.
@@ -141,7 +145,8 @@ struct XMLOutput {
             case 0x3C: raw("&lt;")
             case 0x3E: raw("&gt;")
             case 0x22 where inAttribute: raw("&quot;")
-            case 0x09 where !inAttribute, 0x0A where !inAttribute, 0x0D where !inAttribute: bytes.append(b)
+            case 0x09 where !inAttribute, 0x0A where !inAttribute: bytes.append(b)
+            case 0x0D where !inAttribute: raw("&#13;")
             case 0..<0x20: raw(inAttribute ? "&#" + String(b) + ";" : "<escape V=\"X" + Self.hex(b) + "\"/>")
             default: bytes.append(b)
             }

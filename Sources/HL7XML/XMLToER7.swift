@@ -3,8 +3,8 @@
 import HL7
 #endif
 
-/// Maps the node stream of an HL7 v2.xml document to the equivalent ER7 bytes, exactly as
-/// `../shared/conformance/README.md` ("XML messages") describes:
+/// Maps the element and text events of an HL7 v2.xml document to the equivalent ER7 message,
+/// exactly as `../shared/conformance/README.md` ("XML messages") describes:
 ///
 /// * the root element is the message (never a segment: a bare `<MSH>` root is refused);
 /// * every element named like a segment id (`[A-Z][A-Z0-9]{2}`) below it is a segment, in
@@ -12,21 +12,31 @@ import HL7
 /// * `<SEG.n>` children of a segment are field n, same-name elements are repetitions,
 ///   `<TYPE.k>` children are components and their `<TYPE.j>` children subcomponents; text-only
 ///   fields (components) are component 1 (subcomponent 1); absent positions are empty;
-/// * leaf text is taken exactly; whitespace between elements is ignored; `<escape V="x"/>`
-///   becomes `\x\`; delimiter characters in text become `\F\ \S\ \T\ \R\ \E\ \P\`, and line
-///   breaks (which would end the ER7 segment) `\X0D\` / `\X0A\`;
+/// * leaf text is taken exactly, line breaks included (libxml2 has already applied XML's
+///   end-of-line rule: CRLF and CR arrive as LF, `&#13;` as CR); whitespace between elements is
+///   ignored; `<escape V="x"/>` becomes `\x\`; delimiter characters in text become
+///   `\F\ \S\ \T\ \R\ \E\ \P\`;
 /// * `MSH.1`/`MSH.2` are taken raw and set the delimiters (standard ones when absent; an empty
 ///   duplicate is ignored).
 ///
+/// The message is written into an ``HL7MessageBuilder``, which indexes it as it goes: the ER7
+/// bytes are never scanned again, and a line break in a value stays a character of the value
+/// (ER7 renderings of the message write it `\X0D\` / `\X0A\`).
+///
 /// Refused: anything inside a segment that is not `SEG.n`, `TYPE.k` or `escape` (HL7 0357 code
 /// 102), elements below subcomponents, text mixed with child elements, a position given twice
-/// for one repetition, DOCTYPE and entity nodes, a second MSH (one message per document).
-struct XMLToER7 {
-    enum Level { case group, segment, field, component, subcomponent, escape }
+/// for one repetition, a second MSH (one message per document).
+///
+/// State is flat (a level, counters, offsets) and every buffer is reused for the next segment
+/// and, through the pooled ``XMLParseSession``, the next document: nothing is allocated per
+/// element.
+struct XMLToER7: ~Copyable {
+    /// Where the parse is: outside segments (root and groups), or in a segment at some depth.
+    enum Level { case outside, segment, field, component, subcomponent }
 
-    /// One leaf value of the current segment: its position and its bytes in ``segmentBytes``.
-    /// Leaves are kept flat (no nested arrays) and written out in position order at the end of
-    /// the segment, so same-name elements need not be adjacent.
+    /// One leaf value of the current segment: its position and its bytes in ``text``. Leaves are
+    /// kept flat and written out in position order at the end of the segment, so same-name
+    /// elements need not be adjacent.
     struct Cell {
         var field: Int32, repetition: Int32, component: Int32, subcomponent: Int32
         var start: Int32, end: Int32
@@ -36,99 +46,137 @@ struct XMLToER7 {
         }
     }
 
-    let options: HL7XMLOptions
-    private(set) var out: [UInt8] = []
-    private var stack: [Level] = []
+    private(set) var options = HL7XMLOptions.default
+    /// The message being written.
+    var builder: HL7MessageBuilder
+
+    // Nesting.
+    private var depth = 0
+    private var groupDepth = 0
+    private var level = Level.outside
+    private var inEscape = false
     private var finished = false
+    private var sawMSH = false
 
     // Delimiters, fixed by MSH.1/MSH.2 before the first other MSH field.
-    private var fs: UInt8 = 0x7C, comp: UInt8 = 0x5E, rep: UInt8 = 0x7E, esc: UInt8 = 0x5C, sub: UInt8 = 0x26
-    private var trunc: UInt8?
-    private var msh1: [UInt8]?
-    private var msh2: [UInt8]?
+    private var delimiters = HL7Delimiters.standard
     private var delimitersFixed = false
-    private var sawMSH = false
-    /// MSH-18 (first repetition, component 1): the character set the ER7 text is encoded in.
-    private var characterSetName: [UInt8]?
+    private var msh1 = ScratchBuffer<UInt8>(capacity: 8), msh1Given = false
+    private var msh2 = ScratchBuffer<UInt8>(capacity: 8), msh2Given = false
+    /// Per byte value: the letter of its escape sequence (`F` for the field separator, …) when
+    /// it is a delimiter, else 0.
+    private var escapeLetters = ScratchBuffer<UInt8>(capacity: 256)
+    /// MSH-18 (first repetition, component 1), when it names a set: the ER7 text's encoding.
+    private var declaredCharacterSet: HL7CharacterSet?
 
     // The segment being read.
-    private var segmentID: [UInt8] = []
+    /// The segment's id (three bytes).
+    private var segmentID = ScratchBuffer<UInt8>(capacity: 3)
     private var isMSH = false
-    private var segmentBytes: [UInt8] = []
-    private var cells: [Cell] = []
-    /// Repetitions seen so far per field number (reset per segment).
-    private var repetitionCounts: [Int32] = []
-    private var fieldNumber = 0, repetitionIndex = 0, componentNumber = 0, subcomponentNumber = 0
-    /// Where the current field's, component's, subcomponent's text starts in ``segmentBytes``.
+    /// The segment's leaf text, escaped, in document order; ``cells`` point into it.
+    private var text = ScratchBuffer<UInt8>(capacity: 4096)
+    private var cells = ScratchBuffer<Cell>(capacity: 256)
+    /// Repetitions seen so far per field number, for the fields `0..<usedFields` of this segment.
+    private var repetitionCounts = ScratchBuffer<Int32>(capacity: 64)
+    private var fieldNumber: Int32 = 0, repetitionIndex: Int32 = 0, componentNumber: Int32 = 0, subcomponentNumber: Int32 = 0
+    /// Where the current field's, component's, subcomponent's text starts in ``text``.
     private var fieldStart = 0, componentStart = 0, subcomponentStart = 0
+    /// Where the open element's text starts (the value-length limit counts from here).
+    private var valueStart = 0
+    /// Where text directly inside the field (component) after its last child starts: it must
+    /// be white space once the element has children.
+    private var fieldLooseText = 0, componentLooseText = 0
     private var fieldHasChildren = false, componentHasChildren = false
-    /// Whether the field (component) holds text other than white space (mixed-content check).
-    private var fieldHasText = false, componentHasText = false
+    /// ``cells`` count when the current field element started.
+    private var fieldFirstCell = 0
 
-    init(options: HL7XMLOptions) {
+    init() {
+        // The standard delimiters always validate.
+        builder = try! HL7MessageBuilder(delimiters: .standard)
+        escapeLetters.resize(to: 256, filling: 0)
+    }
+
+    /// Prepares for a new document (buffers keep their capacity).
+    mutating func reset(options: HL7XMLOptions) {
         self.options = options
+        try! builder.reset(delimiters: .standard)
+        depth = 0; groupDepth = 0; level = .outside; inEscape = false; finished = false; sawMSH = false
+        delimiters = .standard; delimitersFixed = false
+        msh1.truncate(to: 0); msh1Given = false
+        msh2.truncate(to: 0); msh2Given = false
+        declaredCharacterSet = nil
+    }
+
+    /// Bytes held by the scratch buffers and the builder (a session holding much is not kept).
+    var reservedBytes: Int {
+        text.capacity + cells.capacity * MemoryLayout<Cell>.stride + repetitionCounts.capacity * 4 + builder.reservedBytes
     }
 
     // MARK: elements
 
     mutating func start(_ name: UnsafeBufferPointer<UInt8>) throws(HL7XMLError) {
-        guard stack.count < options.maxDepth else {
+        guard !inEscape else { throw HL7XMLError(.invalidValue, "an <escape> element has no content but its V attribute") }
+        guard depth < options.maxDepth else {
             throw HL7XMLError(.tooDeep, "elements are nested deeper than \(options.maxDepth) levels")
         }
-        guard let top = stack.last else {
-            guard !finished else { throw HL7XMLError(.notWellFormed, "content after the root element") }
-            guard Self.isMessageName(name) else {
-                throw HL7XMLError(.notHL7, "root element <\(Self.string(name))> is not an HL7 message structure (e.g. ADT_A01, ACK)")
-            }
-            stack.append(.group)
-            return
-        }
-        switch top {
-        case .group:
-            if Self.isSegmentID(name) {
+        depth += 1
+        switch level {
+        case .outside:
+            if groupDepth == 0 {
+                guard !finished else { throw HL7XMLError(.notWellFormed, "content after the root element") }
+                guard XMLElementNames.isMessageName(name) else {
+                    throw HL7XMLError(.notHL7, "root element <\(XMLElementNames.string(name))> is not an HL7 message structure (e.g. ADT_A01, ACK)")
+                }
+                groupDepth = 1
+            } else if XMLElementNames.isSegmentID(name) {
                 try startSegment(name)
-                stack.append(.segment)
+                level = .segment
             } else {
-                stack.append(.group)
+                groupDepth += 1
             }
         case .segment:
-            guard let n = Self.position(name, prefix: segmentID), n <= options.maxPosition else {
-                throw HL7XMLError(.unexpectedElement, "<\(Self.string(name))> inside \(Self.string(segmentID)) is not a field element \(Self.string(segmentID)).n (n from 1 to \(options.maxPosition))")
+            guard let n = XMLElementNames.fieldNumber(name, segment: segmentID.elements), n <= options.maxPosition else {
+                throw HL7XMLError(.unexpectedElement, "<\(XMLElementNames.string(name))> inside \(segmentName) is not a field element \(segmentName).n (n from 1 to \(options.maxPosition))")
             }
             try startField(n)
-            stack.append(.field)
+            level = .field
         case .field:
             guard !(isMSH && fieldNumber <= 2) else {
                 throw HL7XMLError(.invalidValue, "MSH.\(fieldNumber) holds the delimiters as text; it has no components")
             }
-            guard let k = Self.position(name, prefix: nil), k <= options.maxPosition else {
-                throw HL7XMLError(.unexpectedElement, "<\(Self.string(name))> in \(Self.string(segmentID)).\(fieldNumber) is not a component element TYPE.k")
+            guard let k = XMLElementNames.position(name), k <= options.maxPosition else {
+                throw HL7XMLError(.unexpectedElement, "<\(XMLElementNames.string(name))> in \(segmentName).\(fieldNumber) is not a component element TYPE.k")
             }
+            try dropLooseText(from: fieldLooseText, "field")
             fieldHasChildren = true
-            componentNumber = k
-            componentStart = segmentBytes.count
+            componentNumber = Int32(k)
+            componentStart = text.count
+            componentLooseText = text.count
+            valueStart = componentStart
             componentHasChildren = false
-            componentHasText = false
-            stack.append(.component)
+            level = .component
         case .component:
-            guard let j = Self.position(name, prefix: nil), j <= options.maxPosition else {
-                throw HL7XMLError(.unexpectedElement, "<\(Self.string(name))> in \(Self.string(segmentID)).\(fieldNumber).\(componentNumber) is not a subcomponent element TYPE.j")
+            guard let j = XMLElementNames.position(name), j <= options.maxPosition else {
+                throw HL7XMLError(.unexpectedElement, "<\(XMLElementNames.string(name))> in \(segmentName).\(fieldNumber).\(componentNumber) is not a subcomponent element TYPE.j")
             }
+            try dropLooseText(from: componentLooseText, "component")
             componentHasChildren = true
-            subcomponentNumber = j
-            subcomponentStart = segmentBytes.count
-            stack.append(.subcomponent)
+            subcomponentNumber = Int32(j)
+            subcomponentStart = text.count
+            valueStart = subcomponentStart
+            level = .subcomponent
         case .subcomponent:
-            throw HL7XMLError(.unexpectedElement, "<\(Self.string(name))> is nested below a subcomponent (HL7 v2 has three levels)")
-        case .escape:
-            throw HL7XMLError(.invalidValue, "an <escape> element has no content but its V attribute")
+            throw HL7XMLError(.unexpectedElement, "<\(XMLElementNames.string(name))> is nested below a subcomponent (HL7 v2 has three levels)")
         }
     }
 
     /// `<escape V="x"/>`: `\x\` in the current leaf.
-    mutating func startEscape(_ value: [UInt8]?) throws(HL7XMLError) {
-        guard let top = stack.last, top == .field || top == .component || top == .subcomponent else {
+    mutating func startEscape(_ value: UnsafeBufferPointer<UInt8>?) throws(HL7XMLError) {
+        guard !inEscape, level == .field || level == .component || level == .subcomponent else {
             throw HL7XMLError(.unexpectedElement, "<escape> outside a field, component or subcomponent")
+        }
+        guard depth < options.maxDepth else {
+            throw HL7XMLError(.tooDeep, "elements are nested deeper than \(options.maxDepth) levels")
         }
         guard let value, !value.isEmpty else {
             throw HL7XMLError(.invalidValue, "<escape> needs a non-empty V attribute")
@@ -137,49 +185,73 @@ struct XMLToER7 {
             throw HL7XMLError(.invalidValue, "MSH.\(fieldNumber) cannot hold an <escape>")
         }
         try fixDelimiters()
-        for b in value where b == fs || b == comp || b == rep || b == sub || b == esc || b == 13 || b == 10 || Optional(b) == trunc {
-            throw HL7XMLError(.invalidValue, "<escape V=...> contains the delimiter or line break \(Self.describe(b))")
+        for b in value where escapeLetters[Int(b)] != 0 || b == 13 || b == 10 {
+            throw HL7XMLError(.invalidValue, "<escape V=...> contains the delimiter or line break \(XMLElementNames.describe(b))")
         }
-        segmentBytes.append(esc)
-        segmentBytes += value
-        segmentBytes.append(esc)
-        markText(blank: false)
-        try checkLength()
-        stack.append(.escape)
+        text.append(delimiters.escape)
+        text.append(value)
+        text.append(delimiters.escape)
+        try checkValueLength()
+        depth += 1
+        inEscape = true
     }
 
     mutating func end() throws(HL7XMLError) {
-        guard let level = stack.popLast() else { throw HL7XMLError(.notWellFormed, "end tag without a start tag") }
+        depth -= 1
+        if inEscape {
+            inEscape = false
+            return
+        }
         switch level {
-        case .group:
-            if stack.isEmpty { finished = true }
-        case .escape:
-            break
+        case .outside:
+            groupDepth -= 1
+            if groupDepth == 0 { finished = true }
         case .subcomponent:
             addCell(component: componentNumber, subcomponent: subcomponentNumber, from: subcomponentStart)
+            level = .component
+            valueStart = componentStart
+            componentLooseText = text.count
         case .component:
             if componentHasChildren {
-                try requireBlank(componentHasText, "component")
+                try dropLooseText(from: componentLooseText, "component")
             } else {
                 addCell(component: componentNumber, subcomponent: 1, from: componentStart)
             }
+            level = .field
+            valueStart = fieldStart
+            fieldLooseText = text.count
         case .field:
             try endField()
+            level = .segment
         case .segment:
             try endSegment()
+            level = .outside
         }
     }
 
-    private mutating func addCell(component: Int, subcomponent: Int, from start: Int) {
-        cells.append(Cell(field: Int32(fieldNumber), repetition: Int32(repetitionIndex), component: Int32(component),
-                          subcomponent: Int32(subcomponent), start: Int32(start), end: Int32(segmentBytes.count)))
+    private mutating func addCell(component: Int32, subcomponent: Int32, from start: Int) {
+        cells.append(Cell(field: fieldNumber, repetition: repetitionIndex, component: component, subcomponent: subcomponent,
+                          start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: text.count)))
+    }
+
+    /// Text directly inside an element that has children must be white space: it is dropped.
+    private mutating func dropLooseText(from start: Int, _ what: String) throws(HL7XMLError) {
+        guard text.count > start else { return }
+        guard XMLElementNames.isBlank(text.elements(start..<text.count)) else {
+            throw HL7XMLError(.unexpectedElement, "\(what) of \(segmentName).\(fieldNumber) mixes text with child elements")
+        }
+        text.truncate(to: start)
+    }
+
+    private var segmentName: String {
+        XMLElementNames.string(segmentID.elements)
     }
 
     // MARK: segments and fields
 
     private mutating func startSegment(_ name: UnsafeBufferPointer<UInt8>) throws(HL7XMLError) {
-        segmentID.removeAll(keepingCapacity: true)
-        segmentID.append(contentsOf: name)
+        segmentID.truncate(to: 0)
+        segmentID.append(name)
         isMSH = name[0] == 0x4D && name[1] == 0x53 && name[2] == 0x48
         if isMSH {
             guard !sawMSH else {
@@ -188,12 +260,12 @@ struct XMLToER7 {
             sawMSH = true
         } else {
             guard sawMSH else {
-                throw HL7XMLError(.notHL7, "segment \(Self.string(name)) before the MSH (every message starts with MSH)")
+                throw HL7XMLError(.notHL7, "segment \(XMLElementNames.string(name)) before the MSH (every message starts with MSH)")
             }
         }
-        segmentBytes.removeAll(keepingCapacity: true)
-        cells.removeAll(keepingCapacity: true)
-        for i in repetitionCounts.indices { repetitionCounts[i] = 0 }
+        text.truncate(to: 0)
+        cells.truncate(to: 0)
+        repetitionCounts.truncate(to: 0)
     }
 
     private mutating func startField(_ n: Int) throws(HL7XMLError) {
@@ -201,86 +273,100 @@ struct XMLToER7 {
             // MSH.1 / MSH.2 are read raw; every other value needs the delimiters to escape text.
             try fixDelimiters()
         }
-        fieldNumber = n
-        while repetitionCounts.count <= n { repetitionCounts.append(0) }
-        repetitionIndex = Int(repetitionCounts[n])
-        repetitionCounts[n] += 1
-        fieldStart = segmentBytes.count
+        fieldNumber = Int32(n)
+        if repetitionCounts.count <= n { repetitionCounts.resize(to: n + 1, filling: 0) }
+        repetitionIndex = repetitionCounts[n]
+        repetitionCounts[n] = repetitionIndex + 1
+        fieldStart = text.count
+        fieldLooseText = fieldStart
+        valueStart = fieldStart
         fieldHasChildren = false
-        fieldHasText = false
+        fieldFirstCell = cells.count
     }
 
     private mutating func endField() throws(HL7XMLError) {
         if isMSH && fieldNumber <= 2 {
-            let value = Array(segmentBytes[fieldStart...])
-            segmentBytes.removeSubrange(fieldStart...)
-            let existing = fieldNumber == 1 ? msh1 : msh2
-            if existing != nil || delimitersFixed {
+            let value = text.elements(fieldStart..<text.count)
+            defer { text.truncate(to: fieldStart) }
+            if (fieldNumber == 1 ? msh1Given : msh2Given) || delimitersFixed {
                 // nhapi's QRY_R02 repeats empty <MSH.1/> <MSH.2/>: tolerated, anything else is not.
                 guard value.isEmpty else {
                     throw HL7XMLError(.invalidValue, "MSH.\(fieldNumber) is given twice or after other MSH fields")
                 }
                 return
             }
-            if fieldNumber == 1 { msh1 = value } else { msh2 = value }
+            if fieldNumber == 1 {
+                msh1.append(value)
+                msh1Given = true
+            } else {
+                msh2.append(value)
+                msh2Given = true
+            }
             return
         }
         if fieldHasChildren {
-            try requireBlank(fieldHasText, "field")
+            try dropLooseText(from: fieldLooseText, "field")
             // An element with only empty children still makes the repetition exist.
-            if !cells.contains(where: { $0.field == Int32(fieldNumber) && $0.repetition == Int32(repetitionIndex) }) {
-                cells.append(Cell(field: Int32(fieldNumber), repetition: Int32(repetitionIndex), component: 1, subcomponent: 1,
-                                  start: Int32(segmentBytes.count), end: Int32(segmentBytes.count)))
+            if cells.count == fieldFirstCell {
+                cells.append(Cell(field: fieldNumber, repetition: repetitionIndex, component: 1, subcomponent: 1,
+                                  start: Int32(truncatingIfNeeded: text.count), end: Int32(truncatingIfNeeded: text.count)))
             }
         } else {
             addCell(component: 1, subcomponent: 1, from: fieldStart)
         }
     }
 
+    /// Writes the segment's cells in position order, with the delimiters that reach each one.
     private mutating func endSegment() throws(HL7XMLError) {
         if isMSH { try fixDelimiters() }
-        if !out.isEmpty { out.append(13) }
-        out += segmentID
-        var f: Int32 = 0
-        if isMSH {
-            out.append(fs)
-            out += msh2 ?? []
-            f = 2
-        }
         var sorted = true
-        for i in cells.indices.dropFirst() where !cells[i - 1].precedes(cells[i]) { sorted = false; break }
-        if !sorted {
-            cells.sort { $0.precedes($1) }
+        var i = 1
+        while i < cells.count {
+            if !cells[i - 1].precedes(cells[i]) { sorted = false; break }
+            i += 1
         }
-        var r: Int32 = 0, c: Int32 = 1, s: Int32 = 1
+        if !sorted {
+            var all = UnsafeMutableBufferPointer(start: cells.base, count: cells.count)
+            all.sort { $0.precedes($1) }
+        }
+        do {
+            try builder.beginSegment(segmentID.elements)
+        } catch {
+            throw HL7XMLError(.invalidMessage, "segment \(segmentName): \(error.message)", parseError: error)
+        }
+        // MSH-1 and MSH-2 come from the builder's delimiters.
+        var f: Int32 = isMSH ? 2 : 0, r: Int32 = 0, c: Int32 = 1, s: Int32 = 1
         var previous: Cell?
-        for cell in cells {
+        for k in 0..<cells.count {
+            let cell = cells[k]
             if let previous, !previous.precedes(cell) {
-                throw HL7XMLError(.unexpectedElement, "\(Self.string(segmentID)).\(cell.field) repetition \(cell.repetition + 1) gives component \(cell.component), subcomponent \(cell.subcomponent) twice")
+                throw HL7XMLError(.unexpectedElement, "\(segmentName).\(cell.field) repetition \(cell.repetition + 1) gives component \(cell.component), subcomponent \(cell.subcomponent) twice")
             }
             previous = cell
             if cell.field > f {
-                for _ in f..<cell.field { out.append(fs) }
+                for _ in f..<cell.field { builder.appendFieldSeparator() }
                 f = cell.field; r = 0; c = 1; s = 1
             }
             if cell.repetition > r {
-                for _ in r..<cell.repetition { out.append(rep) }
+                builder.append(delimiters.repetition, count: Int(cell.repetition - r))
                 r = cell.repetition; c = 1; s = 1
             }
             if cell.component > c {
-                for _ in c..<cell.component { out.append(comp) }
+                builder.append(delimiters.component, count: Int(cell.component - c))
                 c = cell.component; s = 1
             }
             if cell.subcomponent > s {
-                for _ in s..<cell.subcomponent { out.append(sub) }
+                builder.append(delimiters.subcomponent, count: Int(cell.subcomponent - s))
                 s = cell.subcomponent
             }
-            out += segmentBytes[Int(cell.start)..<Int(cell.end)]
+            let value = text.elements(Int(cell.start)..<Int(cell.end))
+            builder.append(value)
             if isMSH && cell.field == 18 && cell.repetition == 0 && cell.component == 1 && cell.subcomponent == 1 {
-                characterSetName = Array(segmentBytes[Int(cell.start)..<Int(cell.end)])
+                declaredCharacterSet = HL7CharacterSet(hl7NameBytes: value)
             }
         }
-        guard out.count <= options.maxDocumentBytes * 4 else {
+        builder.endSegment()
+        guard builder.byteCount <= options.maxDocumentBytes * 4 else {
             throw HL7XMLError(.tooLarge, "the ER7 form of the message exceeds \(options.maxDocumentBytes * 4) bytes")
         }
     }
@@ -289,8 +375,8 @@ struct XMLToER7 {
     /// that needs escaping.
     private mutating func fixDelimiters() throws(HL7XMLError) {
         guard !delimitersFixed else { return }
-        let field = msh1 ?? [0x7C]
-        let encoding = msh2 ?? Array("^~\\&".utf8)
+        let field = msh1Given ? Array(msh1.elements) : [0x7C]
+        let encoding = msh2Given ? Array(msh2.elements) : Array("^~\\&".utf8)
         guard field.count == 1 else {
             throw HL7XMLError(.invalidValue, "MSH.1 must be one character, found \(field.count)")
         }
@@ -299,167 +385,87 @@ struct XMLToER7 {
         }
         let all = field + encoding
         for (i, b) in all.enumerated() {
-            let usable = b > 0x20 && b < 0x7F && !(b >= 0x30 && b <= 0x39) && !((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A)
+            let usable = b > 0x20 && b < 0x7F && !XMLElementNames.isDigit(b) && !((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A)
             guard usable, !all[..<i].contains(b) else {
-                throw HL7XMLError(.invalidValue, "MSH.1/MSH.2 character \(Self.describe(b)) is not a usable, distinct delimiter")
+                throw HL7XMLError(.invalidValue, "MSH.1/MSH.2 character \(XMLElementNames.describe(b)) is not a usable, distinct delimiter")
             }
         }
-        fs = field[0]
-        comp = encoding[0]; rep = encoding[1]; esc = encoding[2]; sub = encoding[3]
-        trunc = encoding.count == 5 ? encoding[4] : nil
-        msh1 = field
-        msh2 = encoding
+        delimiters = HL7Delimiters(field: field[0], component: encoding[0], repetition: encoding[1], escape: encoding[2],
+                                   subcomponent: encoding[3], truncation: encoding.count == 5 ? encoding[4] : nil)
+        do {
+            try builder.reset(delimiters: delimiters)
+        } catch {
+            throw HL7XMLError(.invalidValue, "MSH.1/MSH.2: \(error.message)", parseError: error)
+        }
+        for b in 0..<256 { escapeLetters[b] = 0 }
+        escapeLetters[Int(delimiters.field)] = 0x46         // F
+        escapeLetters[Int(delimiters.component)] = 0x53     // S
+        escapeLetters[Int(delimiters.subcomponent)] = 0x54  // T
+        escapeLetters[Int(delimiters.repetition)] = 0x52    // R
+        escapeLetters[Int(delimiters.escape)] = 0x45        // E
+        if let truncation = delimiters.truncation { escapeLetters[Int(truncation)] = 0x50 } // P
         delimitersFixed = true
     }
 
     // MARK: text
 
     mutating func text(_ value: UnsafeBufferPointer<UInt8>) throws(HL7XMLError) {
-        switch stack.last {
-        case .none, .group:
-            guard Self.isBlank(value) else { throw HL7XMLError(.notHL7, "text outside any segment") }
+        guard !inEscape else { throw HL7XMLError(.invalidValue, "an <escape> element has no content but its V attribute") }
+        switch level {
+        case .outside:
+            guard XMLElementNames.isBlank(value) else { throw HL7XMLError(.notHL7, "text outside any segment") }
         case .segment:
-            guard Self.isBlank(value) else {
-                throw HL7XMLError(.unexpectedElement, "text directly inside \(Self.string(segmentID)) (values belong in \(Self.string(segmentID)).n elements)")
+            guard XMLElementNames.isBlank(value) else {
+                throw HL7XMLError(.unexpectedElement, "text directly inside \(segmentName) (values belong in \(segmentName).n elements)")
             }
-        case .escape:
-            throw HL7XMLError(.invalidValue, "an <escape> element has no content but its V attribute")
         case .field where isMSH && fieldNumber <= 2:
-            segmentBytes.append(contentsOf: value)
-            markText(blank: Self.isBlank(value))
-            try checkLength()
+            text.append(value)
+            try checkValueLength()
         case .field, .component, .subcomponent:
-            // Fast path: nothing to escape (the usual case).
-            var plain = true, blank = true
-            for b in value {
-                if b == fs || b == comp || b == sub || b == rep || b == esc || b == 13 || b == 10 || b == (trunc ?? fs) {
-                    plain = false
-                    break
-                }
-                if b != 0x20 && b != 0x09 { blank = false }
-            }
-            if plain {
-                segmentBytes.append(contentsOf: value)
-                markText(blank: blank)
-                try checkLength()
-                return
-            }
-            blank = true
-            for b in value {
-                let code: UInt8
-                switch b {
-                case fs: code = 0x46           // F
-                case comp: code = 0x53         // S
-                case sub: code = 0x54          // T
-                case rep: code = 0x52          // R
-                case esc: code = 0x45          // E
-                case 13:                       // \X0D\: a line break would end the ER7 segment
-                    segmentBytes += [esc, 0x58, 0x30, 0x44, esc]; continue
-                case 10:                       // \X0A\
-                    segmentBytes += [esc, 0x58, 0x30, 0x41, esc]; continue
-                default:
-                    if let trunc, b == trunc { code = 0x50 } // P
-                    else {
-                        if b != 0x20 && b != 0x09 { blank = false }
-                        segmentBytes.append(b)
-                        continue
-                    }
-                }
-                blank = false
-                segmentBytes.append(esc); segmentBytes.append(code); segmentBytes.append(esc)
-            }
-            markText(blank: blank)
-            try checkLength()
+            appendEscaped(value)
+            try checkValueLength()
         }
     }
 
-    private mutating func markText(blank: Bool) {
-        guard !blank else { return }
-        switch stack.last {
-        case .field: fieldHasText = true
-        case .component: componentHasText = true
-        default: break
+    /// Appends text with each delimiter character as its escape sequence; everything else,
+    /// line breaks included, as is.
+    private mutating func appendEscaped(_ value: UnsafeBufferPointer<UInt8>) {
+        guard let base = value.baseAddress else { return }
+        let letters = escapeLetters.base
+        let n = value.count
+        var i = 0
+        while i < n && letters[Int(base[i])] == 0 { i += 1 }
+        text.append(UnsafeBufferPointer(start: base, count: i))
+        while i < n {
+            let b = base[i]
+            let letter = letters[Int(b)]
+            if letter == 0 {
+                text.append(b)
+            } else {
+                text.append(delimiters.escape)
+                text.append(letter)
+                text.append(delimiters.escape)
+            }
+            i += 1
         }
     }
 
-    private func checkLength() throws(HL7XMLError) {
-        let start = switch stack.last {
-        case .component: componentStart
-        case .subcomponent: subcomponentStart
-        default: fieldStart
-        }
-        guard segmentBytes.count - start <= options.maxValueBytes else {
+    @inline(__always)
+    private func checkValueLength() throws(HL7XMLError) {
+        guard text.count - valueStart <= options.maxValueBytes else {
             throw HL7XMLError(.tooLarge, "a value is longer than \(options.maxValueBytes) bytes")
         }
     }
 
-    private func requireBlank(_ hasText: Bool, _ what: String) throws(HL7XMLError) {
-        guard !hasText else {
-            throw HL7XMLError(.unexpectedElement, "\(what) of \(Self.string(segmentID)).\(fieldNumber) mixes text with child elements")
-        }
-    }
-
-    /// libxml2 hands over UTF-8; an ER7 message that declares another set in MSH-18 carries its
-    /// text in that set (so `8859/1` messages read back byte for byte). When a character does not
-    /// fit the declared set the bytes stay UTF-8 (the ER7 reader's fallback then decodes them).
-    mutating func encodeInDeclaredCharacterSet() {
-        guard let name = characterSetName, let set = HL7CharacterSet(hl7Name: String(decoding: name, as: UTF8.self)),
-              set != .utf8, !out.allSatisfy({ $0 < 0x80 }) else { return }
-        let text = String(decoding: out, as: UTF8.self)
-        let encoded = set.encode(text)
-        let roundTrips = encoded.withUnsafeBufferPointer { set.decode($0) == text }
-        if roundTrips { out = encoded }
-    }
-
+    /// Checks that the document ended properly, then (XML text being UTF-8) re-encodes the
+    /// message in the character set MSH-18 declares, so that `8859/1` messages read back byte
+    /// for byte; characters the set cannot hold leave the message in UTF-8 (the ER7 reader's
+    /// fallback then decodes it).
     mutating func finish() throws(HL7XMLError) {
         guard finished else { throw HL7XMLError(.notWellFormed, "the document ends before its root element is closed") }
         guard sawMSH else { throw HL7XMLError(.notHL7, "the message has no MSH segment") }
-    }
-
-    // MARK: names
-
-    /// `[A-Z][A-Z0-9]{2}`.
-    static func isSegmentID(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
-        name.count == 3 && isUpper(name[0]) && (isUpper(name[1]) || isDigit(name[1])) && (isUpper(name[2]) || isDigit(name[2]))
-    }
-
-    /// A message structure name: `ACK`, `ADT_A01`, `QRY_R02`… (`[A-Z][A-Z0-9]{2}(_[A-Z0-9_]+)?`),
-    /// but never a bare header segment (`MSH`, `FHS`, `BHS`).
-    static func isMessageName(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard name.count >= 3, isSegmentID(UnsafeBufferPointer(rebasing: name[0..<3])) else { return false }
-        if name.count == 3 {
-            let id = Array(name)
-            return id != Array("MSH".utf8) && id != Array("FHS".utf8) && id != Array("BHS".utf8)
+        if let declaredCharacterSet, declaredCharacterSet != .utf8 {
+            builder.reencode(in: declaredCharacterSet)
         }
-        guard name[3] == 0x5F, name.count > 4 else { return false }
-        return name[4...].allSatisfy { isUpper($0) || isDigit($0) || $0 == 0x5F }
-    }
-
-    /// `n` of `PREFIX.n` (any prefix when `prefix` is nil; `n` without leading zeros, ≥ 1).
-    static func position(_ name: UnsafeBufferPointer<UInt8>, prefix: [UInt8]?) -> Int? {
-        guard let dot = name.lastIndex(of: 0x2E), dot > 0, dot + 1 < name.count, name.count - dot <= 8 else { return nil }
-        if let prefix, !name[0..<dot].elementsEqual(prefix) { return nil }
-        guard name[dot + 1] != 0x30 else { return nil }
-        var n = 0
-        for b in name[(dot + 1)...] {
-            guard isDigit(b) else { return nil }
-            n = n * 10 + Int(b - 0x30)
-        }
-        return n
-    }
-
-    static func isUpper(_ b: UInt8) -> Bool { b >= 0x41 && b <= 0x5A }
-    static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
-
-    static func isBlank(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-    }
-
-    static func string(_ bytes: some Collection<UInt8>) -> String {
-        String(decoding: bytes.prefix(64), as: UTF8.self)
-    }
-
-    static func describe(_ b: UInt8) -> String {
-        b > 0x20 && b < 0x7F ? "'\(Character(Unicode.Scalar(b)))'" : "0x" + String(b, radix: 16, uppercase: true)
     }
 }

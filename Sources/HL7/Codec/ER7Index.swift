@@ -1,6 +1,6 @@
 /// Where one segment sits in the input.
 @usableFromInline
-struct SegmentSpan: Sendable, Hashable {
+struct SegmentSpan: Sendable, Hashable, BitwiseCopyable {
     /// Offset of the first byte of the segment id.
     @usableFromInline var start: UInt32
     /// Offset one past the last byte of the segment (its terminator excluded).
@@ -29,12 +29,31 @@ final class ER7Index: Sendable {
     @usableFromInline let segments: [SegmentSpan]
     @usableFromInline let separators: [UInt32]
     @usableFromInline let delimiterSets: [HL7Delimiters]
+    /// True when a value holds a CR or LF: only for messages built with ``HL7MessageBuilder``
+    /// (parsed ER7 ends a segment there). ER7 renderings then escape them (``ER7LineBreaks``).
+    let valuesHoldLineBreaks: Bool
 
-    init(bytes: [UInt8], segments: [SegmentSpan], separators: [UInt32], delimiterSets: [HL7Delimiters]) {
+    init(bytes: [UInt8], segments: [SegmentSpan], separators: [UInt32], delimiterSets: [HL7Delimiters],
+         valuesHoldLineBreaks: Bool = false) {
         self.bytes = bytes
         self.segments = segments
         self.separators = separators
         self.delimiterSets = delimiterSets
+        self.valuesHoldLineBreaks = valuesHoldLineBreaks
+    }
+
+    /// The ER7 wire text of segment `s` without its terminator: its bytes, with line breaks
+    /// inside values escaped when the message holds any.
+    func wireBytes(segment s: Int) -> ArraySlice<UInt8> {
+        let span = segments[s]
+        let raw = bytes[Int(span.start)..<Int(span.end)]
+        guard valuesHoldLineBreaks else { return raw }
+        return raw.withUnsafeBufferPointer { p in
+            guard ER7LineBreaks.contains(p) else { return raw }
+            var out: [UInt8] = []
+            ER7LineBreaks.appendEscaped(p, escape: delimiterSets[Int(span.delimiterSet)].escape, to: &out)
+            return out[...]
+        }
     }
 
     /// The delimiters governing segment `s`.

@@ -32,6 +32,24 @@ public struct HL7Delimiters: Hashable, Sendable {
         self.truncation = truncation
     }
 
+    /// The delimiters, after checking that they could be declared in MSH-1/MSH-2: printable
+    /// ASCII punctuation (no letter, digit, space or line break), all distinct.
+    ///
+    /// - Throws: ``HL7ParseError`` with code `.invalidDelimiters` naming the first bad character.
+    public func validated() throws(HL7ParseError) -> HL7Delimiters {
+        let all = [field] + encodingCharacters
+        for (i, b) in all.enumerated() {
+            guard HL7Delimiters.isUsableDelimiter(b) else {
+                throw HL7ParseError(.invalidDelimiters, "delimiter \(HL7Delimiters.describe(b)) is not printable ASCII punctuation",
+                                    field: i == 0 ? 1 : 2)
+            }
+            guard !all[..<i].contains(b) else {
+                throw HL7ParseError(.invalidDelimiters, "delimiter \(HL7Delimiters.describe(b)) is used twice", field: i == 0 ? 1 : 2)
+            }
+        }
+        return self
+    }
+
     /// MSH-2 as written: the encoding characters in their positional order.
     public var encodingCharacters: [UInt8] {
         var out = [component, repetition, escape, subcomponent]

@@ -54,6 +54,16 @@ public struct HL7Batch: Sendable {
         characterSet = HL7Batch.resolveCharacterSet(index, firstMSH: starts.first)
     }
 
+    /// A batch of one message, sharing its index: what a one-message document (HL7 v2.xml)
+    /// reads as.
+    public init(_ message: HL7Message) {
+        storage = message.storage
+        options = message.options
+        messages = [message]
+        messageSegmentIndexes = [0]
+        characterSet = HL7Batch.resolveCharacterSet(message.storage, firstMSH: 0)
+    }
+
     /// Parses text (its UTF-8 bytes).
     public init(parsing text: String, options: HL7ParseOptions = .default) throws(HL7ParseError) {
         try self.init(parsing: Array(text.utf8), options: options)

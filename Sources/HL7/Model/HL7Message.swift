@@ -58,7 +58,9 @@ public struct HL7Message: Sendable {
         }
     }
 
-    /// The bytes of the message exactly as parsed (or as last edited).
+    /// The bytes of the message exactly as parsed (or as last edited). For a message made by
+    /// ``HL7MessageBuilder`` (HL7 v2.xml), values may hold line breaks here; use
+    /// ``serialized(normalizingTerminators:)`` for ER7 wire text.
     public var bytes: [UInt8] { storage.bytes }
 
     /// The delimiters MSH-1 and MSH-2 declare.
@@ -78,8 +80,8 @@ public struct HL7Message: Sendable {
 
     /// The typed MSH fields every router needs.
     public var header: HL7Header {
-        storage.bytes.withUnsafeBufferPointer { p in
-            HL7Header(line: UnsafeBufferPointer(rebasing: p[msh.byteRange]), delimiters: delimiters, fallback: options.characterSetFallback)
+        storage.wireBytes(segment: 0).withUnsafeBufferPointer { line in
+            HL7Header(line: line, delimiters: delimiters, fallback: options.characterSetFallback)
         }
     }
 
@@ -141,8 +143,17 @@ public struct HL7Message: Sendable {
 
     /// The message as ER7 bytes. By default exactly the parsed bytes; with
     /// `normalizingTerminators`, every segment ends in a single CR, blank lines and a leading
-    /// byte-order mark are dropped.
+    /// byte-order mark are dropped. Line breaks inside values (only a message made by
+    /// ``HL7MessageBuilder`` has them) are written `\X0D\` / `\X0A\`: ER7 cannot hold them.
     public func serialized(normalizingTerminators: Bool = false) -> [UInt8] {
+        if storage.valuesHoldLineBreaks {
+            return storage.bytes.withUnsafeBufferPointer { bytes in
+                storage.segments.withUnsafeBufferPointer { spans in
+                    ER7LineBreaks.wireBytes(bytes, segments: spans, delimiterSets: storage.delimiterSets,
+                                            normalizingTerminators: normalizingTerminators)
+                }
+            }
+        }
         guard normalizingTerminators else { return storage.bytes }
         var out: [UInt8] = []
         out.reserveCapacity(storage.bytes.count + 1)

@@ -3,8 +3,16 @@
 /// The message stays a byte buffer with an index: an edit splices the new bytes in, adding
 /// the delimiters needed to reach a position that does not exist yet (`PID-13` on a PID with
 /// five fields), and re-indexes. Edits cost O(message size); they are for building and
-/// correcting messages, not for the receive path.
+/// correcting messages, not for the receive path. Re-indexing reads ER7, which cannot hold line
+/// breaks inside values: a message built from HL7 v2.xml whose values hold them takes their ER7
+/// form (`\X0D\`, `\X0A\`, the same text once decoded) at its first edit.
 extension HL7Message {
+    /// Makes the bytes plain ER7 before an edit re-indexes them (see the extension's note).
+    mutating func prepareForEditing() throws(HL7ParseError) {
+        guard storage.valuesHoldLineBreaks else { return }
+        storage = try ER7Scanner.index(serialized(), options: options)
+    }
+
     /// Sets the value at `path` to `text`, escaping delimiters and line breaks (`\F\`, `\.br\`…).
     /// A path that stops at a field replaces the whole field (all repetitions and components).
     /// A missing segment is appended to the message.
@@ -30,6 +38,7 @@ extension HL7Message {
         if let bad = raw.firstIndex(where: { forbidden.contains($0) }) {
             throw HL7ParseError(.invalidPath, "value for \(path) contains a delimiter or line break at byte \(bad)")
         }
+        try prepareForEditing()
         var bytes = storage.bytes
         let (replace, insertion) = locate(path, raw: raw)
         bytes.replaceSubrange(replace, with: insertion)
@@ -39,6 +48,7 @@ extension HL7Message {
     /// Removes the `occurrence`th segment named `id`; MSH cannot be removed.
     public mutating func removeSegment(named id: String, occurrence: Int = 1) throws(HL7ParseError) {
         guard id != "MSH" else { throw HL7ParseError(.invalidPath, "MSH cannot be removed") }
+        try prepareForEditing()
         guard let seg = segment(named: id, occurrence: occurrence) else { return }
         var bytes = storage.bytes
         var range = seg.byteRange
@@ -64,6 +74,7 @@ extension HL7Message {
 
     /// Appends one segment given as ER7 bytes (no terminator).
     public mutating func appendRawSegment(_ raw: [UInt8]) throws(HL7ParseError) {
+        try prepareForEditing()
         var bytes = storage.bytes
         if let last = bytes.last, last != 13, last != 10 { bytes.append(13) }
         bytes += raw

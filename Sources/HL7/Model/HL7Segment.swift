@@ -30,10 +30,11 @@ public struct HL7Segment: Sendable {
     /// The delimiters governing this segment.
     public var delimiters: HL7Delimiters { storage.delimiters(segment: index) }
 
-    /// The segment's bytes as on the wire, without its terminator.
+    /// The segment's bytes as on the ER7 wire, without its terminator: as parsed, except that
+    /// line breaks inside values (only a message made by ``HL7MessageBuilder`` from HL7 v2.xml
+    /// has them) are written `\X0D\` / `\X0A\`, since ER7 cannot carry them.
     public var rawBytes: ArraySlice<UInt8> {
-        let span = storage.segments[index]
-        return storage.bytes[Int(span.start)..<Int(span.end)]
+        storage.wireBytes(segment: index)
     }
 
     /// The byte range of the segment in the message.

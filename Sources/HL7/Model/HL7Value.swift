@@ -45,7 +45,9 @@ public struct HL7Value: Sendable {
         byteRange.count == 2 && storage.bytes[byteRange.lowerBound] == 0x22 && storage.bytes[byteRange.lowerBound + 1] == 0x22
     }
 
-    /// The bytes exactly as on the wire, delimiters and escapes included.
+    /// The bytes exactly as on the wire, delimiters and escapes included. (In a message built
+    /// from HL7 v2.xml a value keeps the line breaks of its XML text, which the ER7 renderings of
+    /// the message escape: see ``HL7MessageBuilder``.)
     public var rawBytes: ArraySlice<UInt8> { storage.bytes[byteRange] }
 
     /// The wire text, undecoded (escape sequences kept), in the message's character set.

@@ -126,18 +126,24 @@ public enum HL7CharacterSet: Hashable, Sendable, CustomStringConvertible {
     public func encode(_ text: String) -> [UInt8] {
         switch self {
         case .utf8: return Array(text.utf8)
-        case .ascii: return text.unicodeScalars.map { $0.value < 0x80 ? UInt8($0.value) : UInt8(ascii: "?") }
+        case .ascii, .iso8859:
+            return text.unicodeScalars.map { singleByte($0) ?? UInt8(ascii: "?") }
+        }
+    }
+
+    /// `scalar` as the one byte that encodes it in this single-byte set; `nil` when the set
+    /// cannot hold it, and always for UTF-8 (not a single-byte set).
+    func singleByte(_ scalar: Unicode.Scalar) -> UInt8? {
+        let v = scalar.value
+        switch self {
+        case .utf8: return nil
+        case .ascii: return v < 0x80 ? UInt8(v) : nil
         case .iso8859(let part):
-            let table = ISO8859Tables.table(part: part)
-            return text.unicodeScalars.map { scalar in
-                let v = scalar.value
-                if v < 0xA0 { return UInt8(v) }
-                if let table {
-                    if let k = table.firstIndex(of: UInt16(truncatingIfNeeded: v)), v <= 0xFFFF { return UInt8(0xA0 + k) }
-                    return UInt8(ascii: "?")
-                }
-                return v <= 0xFF ? UInt8(v) : UInt8(ascii: "?")
-            }
+            if v < 0xA0 { return UInt8(v) }
+            guard let table = ISO8859Tables.table(part: part) else { return v <= 0xFF ? UInt8(v) : nil }
+            // 0xFFFD marks the table's unassigned bytes, never a character they hold.
+            guard v <= 0xFFFF, v != 0xFFFD, let k = table.firstIndex(of: UInt16(v)) else { return nil }
+            return UInt8(0xA0 + k)
         }
     }
 
