@@ -83,6 +83,14 @@ public struct BusinessCalendar: Sendable, Hashable {
         return local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
     }
 
+    /// `2026-11-29T14:00:00Z` of seconds since the epoch (UTC).
+    public static func isoTimestamp(_ time: Int64) -> String {
+        let day = time >= 0 ? time / 86_400 : (time - 86_399) / 86_400
+        let seconds = time - day * 86_400
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(date(ofDay: day))T\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))Z"
+    }
+
     /// `YYYY-MM-DD` of a day number (proleptic Gregorian; Howard Hinnant's civil_from_days).
     public static func date(ofDay day: Int64) -> String {
         let z = day + 719_468

@@ -82,10 +82,5 @@ extension Draft {
     }
 
     /// `2026-11-29T14:00:00Z`.
-    static func timestamp(_ time: Int64) -> String {
-        let day = time >= 0 ? time / 86_400 : (time - 86_399) / 86_400
-        let seconds = time - day * 86_400
-        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(BusinessCalendar.date(ofDay: day))T\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))Z"
-    }
+    static func timestamp(_ time: Int64) -> String { BusinessCalendar.isoTimestamp(time) }
 }

@@ -195,12 +195,7 @@ public enum CaseloadViews {
     }
 
     /// `2026-11-29T14:00:00Z`.
-    public static func time(_ seconds: Int64) -> String {
-        let day = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let rest = seconds - day * 86_400
-        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(BusinessCalendar.date(ofDay: day))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))Z"
-    }
+    public static func time(_ seconds: Int64) -> String { BusinessCalendar.isoTimestamp(seconds) }
 
     static func number(_ id: String) -> Int {
         guard let dash = id.lastIndex(of: "-") else { return 0 }
