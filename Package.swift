@@ -193,7 +193,7 @@ let package = Package(
         .testTarget(
             name: "SwitchboardDaemonTests",
             dependencies: [
-                "Integration", "CaseloadStore",
+                "Integration", "Caseload", "CaseloadStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 "SwitchboardDaemon", "MLLP", "HL7", "HL7XML", "Journal", "SwitchboardTestSupport",

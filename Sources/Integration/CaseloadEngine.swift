@@ -27,20 +27,27 @@ public final class CaseloadEngine: Sendable {
 
     private struct Live {
         var state: CaseloadState
+        var decider: CaseloadDecider
         var pending = 0
         var rebuilding = false
     }
 
     private let live: Mutex<Live>
-    public let decider: CaseloadDecider
     let mapping: CaseloadMapping
     let store: InboundStore
 
     public init(store: InboundStore, rules: CaseloadRules, mapping: CaseloadMapping = CaseloadMapping()) {
         self.store = store
-        self.decider = CaseloadDecider(rules: rules)
         self.mapping = mapping
-        self.live = Mutex(Live(state: store.initialCaseload))
+        self.live = Mutex(Live(state: store.initialCaseload, decider: CaseloadDecider(rules: rules)))
+    }
+
+    /// The rules decisions follow now.
+    public var rules: CaseloadRules { live.withLock { $0.decider.rules } }
+
+    /// Replaces the rules (SIGHUP): later messages follow them; what was decided stays.
+    public func updateRules(_ rules: CaseloadRules) {
+        live.withLock { $0.decider = CaseloadDecider(rules: rules) }
     }
 
     /// Reads the caseload (queries; keep `body` short: decisions wait meanwhile).
@@ -62,7 +69,7 @@ public final class CaseloadEngine: Sendable {
             guard let command else { return submit(.decided(nil)) }
             let decision: CaseloadDecision
             do throws(CaseloadError) {
-                decision = try decider.decide(command, in: live.state)
+                decision = try live.decider.decide(command, in: live.state)
             } catch {
                 return submit(.refused(error))
             }

@@ -97,7 +97,7 @@ public enum SwitchboardDaemon {
         services += servers.map { .init(service: $0) }
         if let load = runtime.reloadConfiguration {
             services.append(.init(service: ConfigurationReloader(
-                load: load, running: configuration, servers: servers, logSettings: runtime.logSettings,
+                load: load, running: configuration, servers: servers, caseload: caseload, logSettings: runtime.logSettings,
                 notifier: runtime.notifier, logger: logger)))
         }
         // Last: graceful shutdown reaches it first (STOPPING=1 before the drain).

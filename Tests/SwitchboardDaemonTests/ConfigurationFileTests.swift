@@ -1,4 +1,5 @@
 // `serve --config FILE`: the YAML file over the defaults, bad values named by key.
+import Caseload
 import CaseloadStore
 import Foundation
 import Integration
@@ -39,6 +40,7 @@ struct ConfigurationFileTests {
         #expect(fromFile.logLevel == defaults.logLevel)
         #expect(fromFile.logsPHI == defaults.logsPHI)
         #expect(fromFile.adminAddress == defaults.adminAddress)
+        #expect(fromFile.caseloadRules == defaults.caseloadRules)
     }
 
     @Test func valuesInTheFileAreApplied() async throws {
@@ -149,7 +151,7 @@ struct ConfigurationFileTests {
     }
 
     @Test func placeholderSectionsAreAcceptedWithAWarning() async throws {
-        let path = try write("destinations:\n  home-health:\n    address: 10.0.0.12:2575\nrules: {}\n")
+        let path = try write("destinations:\n  home-health:\n    address: 10.0.0.12:2575\n  hospice: {}\n")
         defer { try? FileManager.default.removeItem(atPath: path) }
         var configuration = DaemonConfiguration()
         let warnings = try await ConfigurationFile.load(file: path, environment: [:], into: &configuration)
@@ -208,5 +210,55 @@ struct ConfigurationFileTests {
         after.adminAddress = nil
         let changed = after.restartOnlySettings.keys.filter { before.restartOnlySettings[$0] != after.restartOnlySettings[$0] }.sorted()
         #expect(changed == ["admin.listen", "mllp.max_connections"])
+    }
+
+    @Test func rulesTeamsAndCoordinatorsAreRead() async throws {
+        let path = try write("""
+            rules:
+              case_opening:
+                patient_classes: [I, O]
+                units: [4WEST]
+              tasks:
+                post_discharge_contact_business_days: 3
+              calendar:
+                holidays: [2026-12-25, 2027-01-01]
+                utc_offset_minutes: -300
+              teams:
+                medicine: [4WEST, 5EAST]
+                float: []
+              coordinators:
+                coord-a:
+                  name: Avery
+                  team: medicine
+                  capacity: 25
+                coord-f:
+                  team: float
+                  capacity: 5
+            """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var configuration = DaemonConfiguration()
+        try await ConfigurationFile.apply(path, to: &configuration)
+        let rules = configuration.caseloadRules
+        #expect(rules.caseOpeningClasses == ["I", "O"] && rules.caseOpeningUnits == ["4WEST"])
+        #expect(rules.postDischargeContactBusinessDays == 3)
+        #expect(rules.calendar.holidays == ["2026-12-25", "2027-01-01"] && rules.calendar.utcOffsetMinutes == -300)
+        #expect(rules.teams.map(\.name) == ["medicine", "float"])
+        #expect(rules.teams.first?.units == ["4WEST", "5EAST"])
+        #expect(rules.coordinators.map(\.id) == ["coord-a", "coord-f"])
+        #expect(rules.coordinators.first?.name == "Avery" && rules.coordinators.first?.capacity == 25)
+        #expect(rules.coordinators.last?.name == "coord-f")
+    }
+
+    @Test func aCoordinatorOfAnUnknownTeamIsRefused() async throws {
+        let path = try write("rules:\n  teams:\n    medicine: [4WEST]\n  coordinators:\n    coord-a:\n      team: surgery\n      capacity: 3\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var configuration = DaemonConfiguration()
+        do {
+            try await ConfigurationFile.apply(path, to: &configuration)
+            Issue.record("accepted a coordinator of an unknown team")
+        } catch {
+            #expect(error.key == "rules.coordinators.coord-a.team")
+            #expect(error.line == 6)
+        }
     }
 }

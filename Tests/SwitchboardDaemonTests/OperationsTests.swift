@@ -123,10 +123,11 @@ extension DaemonTests {
             defer { daemon.cleanUp() }
             #expect(daemon.errorLines(containing: "mllp connection opened").isEmpty)
 
-            try "log:\n  level: debug\nmllp:\n  max_connections: 32\n".write(toFile: config, atomically: true, encoding: .utf8)
+            try "log:\n  level: debug\nmllp:\n  max_connections: 32\nrules:\n  continuity_days: 30\n"
+                .write(toFile: config, atomically: true, encoding: .utf8)
             daemon.signal(SIGHUP)
             let reloaded = try #require(daemon.waitForErrorLine(containing: "configuration reloaded", timeout: 10))
-            #expect(Fixture.logValue("applied", in: reloaded) == "log.level")
+            #expect(Fixture.logValue("applied", in: reloaded) == "log.level,rules")
             #expect(Fixture.logValue("needs_restart", in: reloaded) == "mllp.max_connections")
             #expect(try Fixture.ack(try Fixture.adtA01(controlID: "RELOAD-1"), port: daemon.port).isAccept)
             #expect(daemon.waitForErrorLine(containing: "mllp connection opened", timeout: 10) != nil, "debug lines after the reload")

@@ -55,7 +55,8 @@ struct CaseloadAPI: Sendable {
             json(engine.read { CaseloadViews.referrals(in: $0) })
         }
         router.get("/api/v1/coordinators") { _, _ -> Response in
-            json(engine.read { CaseloadViews.coordinators(engine.decider.rules, in: $0) })
+            let rules = engine.rules
+            return json(engine.read { CaseloadViews.coordinators(rules, in: $0) })
         }
     }
 }

@@ -1,5 +1,6 @@
 // `serve --config FILE`, `config check FILE` and `SWITCHBOARD_*` environment overrides: the
 // settings over the built-in defaults (config/switchboard.yaml documents every key).
+import Caseload
 import CaseloadStore
 import Configuration
 import Integration
@@ -86,8 +87,8 @@ public enum ConfigurationFile {
 
     /// Sections the file may hold before Switchboard uses them.
     private enum Placeholders {
-        static let sections = ["destinations", "rules"]
-        static let note = "outbound destinations and caseload rules arrive with the outbox and caseload features"
+        static let sections = ["destinations"]
+        static let note = "outbound destinations arrive with the outbox feature"
     }
 
     private static func readText(_ path: String) -> String? {
@@ -107,7 +108,7 @@ public enum ConfigurationFile {
     }
 
     /// Typed access to the keys, each failure naming its key and where the value came from.
-    private struct Reader {
+    struct Reader {
         let path: String
         let file: ConfigReader?
         let environment: ConfigReader
@@ -221,6 +222,7 @@ public enum ConfigurationFile {
                 c.logLevel = parsed
             }
             if let phi = try boolean("log.phi") { c.logsPHI = phi }
+            try applyRules(to: &c.caseloadRules)
             if let admin = text("admin.listen") {
                 if admin.lowercased() == "off" {
                     c.adminAddress = nil
@@ -230,6 +232,57 @@ public enum ConfigurationFile {
                 }
             }
         }
+    }
+}
+
+extension ConfigurationFile.Reader {
+    /// `rules:`: case opening, tasks, calendar, teams (name → units) and coordinators (id →
+    /// name, team, capacity). Team and coordinator names come from the file's keys.
+    mutating func applyRules(to rules: inout CaseloadRules) throws(ConfigurationFileError) {
+        if let classes = list("rules.case_opening.patient_classes") {
+            guard !classes.isEmpty, classes.allSatisfy({ !$0.isEmpty && $0.count <= 2 }) else {
+                throw fail("rules.case_opening.patient_classes", "expected a list of PV1-2 patient classes such as [I], got \(classes)")
+            }
+            rules.caseOpeningClasses = Set(classes.map { $0.uppercased() })
+        }
+        if let units = list("rules.case_opening.units") { rules.caseOpeningUnits = Set(units.filter { !$0.isEmpty }) }
+        if let days = try integer("rules.continuity_days", in: 0...3650) { rules.continuityDays = days }
+        if let hours = try integer("rules.tasks.initial_assessment_hours", in: 1...720) { rules.initialAssessmentHours = hours }
+        if let days = try integer("rules.tasks.post_discharge_contact_business_days", in: 0...60) { rules.postDischargeContactBusinessDays = days }
+        if let days = try integer("rules.tasks.follow_up_appointment_days", in: 1...365) { rules.followUpAppointmentDays = days }
+        if let days = try integer("rules.tasks.readmission_window_days", in: 1...365) { rules.readmissionWindowDays = days }
+        if let days = try integer("rules.tasks.reschedule_business_days", in: 0...60) { rules.rescheduleBusinessDays = days }
+        if let offset = try integer("rules.calendar.utc_offset_minutes", in: -720...840) { rules.calendar.utcOffsetMinutes = offset }
+        if let holidays = list("rules.calendar.holidays") {
+            for day in holidays where !Self.isDate(day) {
+                throw fail("rules.calendar.holidays", "expected dates as YYYY-MM-DD, got '\(day)'")
+            }
+            rules.calendar.holidays = Set(holidays)
+        }
+        let teams = locator.children(of: "rules.teams")
+        if !teams.isEmpty {
+            rules.teams = teams.map { name in CaseloadRules.Team(name: name, units: Set(list("rules.teams.\(name)") ?? [])) }
+        }
+        let coordinators = locator.children(of: "rules.coordinators")
+        if !coordinators.isEmpty {
+            var parsed: [Coordinator] = []
+            for id in coordinators {
+                let key = "rules.coordinators.\(id)"
+                guard let capacity = try integer(key + ".capacity", in: 1...10_000) else { throw fail(key + ".capacity", "every coordinator needs a capacity (open cases)") }
+                let team = text(key + ".team") ?? ""
+                if !rules.teams.isEmpty, !rules.teams.contains(where: { $0.name == team }) {
+                    throw fail(key + ".team", "team '\(team)' is not one of rules.teams (\(rules.teams.map(\.name).joined(separator: ", ")))")
+                }
+                parsed.append(Coordinator(id: id, name: text(key + ".name") ?? id, team: team, capacity: capacity))
+            }
+            rules.coordinators = parsed
+        }
+    }
+
+    private static func isDate(_ text: String) -> Bool {
+        let parts = text.split(separator: "-")
+        guard parts.count == 3, parts[0].count == 4, let month = Int(parts[1]), let day = Int(parts[2]), Int(parts[0]) != nil else { return false }
+        return (1...12).contains(month) && (1...31).contains(day)
     }
 }
 

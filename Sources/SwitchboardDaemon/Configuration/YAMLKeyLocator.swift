@@ -31,6 +31,17 @@ struct YAMLKeyLocator {
         }
     }
 
+    /// The names directly under `key` (`rules.teams` → `medicine`, `surgery`), in file order.
+    func children(of key: String) -> [String] {
+        let prefix = key + "."
+        var names: [(line: Int, name: String)] = []
+        for (path, line) in lines where path.hasPrefix(prefix) {
+            let rest = path.dropFirst(prefix.count)
+            if !rest.contains(".") { names.append((line, String(rest))) }
+        }
+        return names.sorted { $0.line < $1.line }.map(\.name)
+    }
+
     /// The line of `key`, when the file has it.
     func line(of key: String) -> Int? { lines[key] }
 

@@ -1,4 +1,5 @@
 // SIGHUP: re-read the configuration and apply what can change without a restart.
+import Integration
 import Logging
 import MLLP
 import NIOSSL
@@ -16,6 +17,7 @@ struct ConfigurationReloader: Service, CustomStringConvertible {
     let load: @Sendable () async throws -> DaemonConfiguration
     let running: DaemonConfiguration
     let servers: [MLLPServer]
+    let caseload: CaseloadEngine
     let logSettings: LogSettings
     let notifier: SystemdNotifier
     let logger: Logger
@@ -58,6 +60,10 @@ struct ConfigurationReloader: Service, CustomStringConvertible {
             logSettings.logsPHI = next.logsPHI
             applied.append("log.phi")
             if next.logsPHI { logger.warning("log.phi is on: log lines now carry patient identifiers (PID-3)") }
+        }
+        if next.caseloadRules != caseload.rules {
+            caseload.updateRules(next.caseloadRules)
+            applied.append("rules")
         }
         if let (_, tls) = next.mllpTLS, let server = servers.first(where: \.isTLS) {
             do {
