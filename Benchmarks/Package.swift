@@ -4,6 +4,7 @@
 //   swift run -c release --package-path Benchmarks journal-bench
 //   swift run -c release --package-path Benchmarks xml-bench
 //   swift run -c release --package-path Benchmarks inbound-bench [messages] [window]
+//   swift run -c release --package-path Benchmarks caseload-bench [patients]
 import PackageDescription
 
 let package = Package(
@@ -40,6 +41,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/InboundBench"
+        ),
+        .executableTarget(
+            name: "caseload-bench",
+            dependencies: [
+                .product(name: "Caseload", package: "Switchboard"),
+                .product(name: "CaseloadStore", package: "Switchboard"),
+            ],
+            path: "Sources/CaseloadBench"
         ),
         .executableTarget(
             name: "journal-bench",

@@ -35,15 +35,22 @@ extension Draft {
     /// they have room), else the least-loaded coordinator of a team covering the unit, else
     /// none (the unassigned queue).
     func assignCoordinator(patient: String, unit: String) -> String? {
-        let byID = Dictionary(rules.coordinators.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        func hasRoom(_ id: String) -> Bool { byID[id].map { openCaseCount(of: $0.id) < $0.capacity } ?? false }
         let recent = cases(of: patient)
             .filter { $0.coordinatorID != nil && ($0.status == .open || ($0.closedAt ?? .min) >= at - Int64(rules.continuityDays) * 86_400) }
             .max { CaseloadState.number(in: $0.id) < CaseloadState.number(in: $1.id) }
-        if let previous = recent?.coordinatorID, hasRoom(previous) { return previous }
+        if let previous = recent?.coordinatorID, let coordinator = rules.coordinators.first(where: { $0.id == previous }),
+           openCaseCount(of: previous) < coordinator.capacity {
+            return previous
+        }
+        // Each coordinator's load is looked up once (this runs for every new case).
         let teams = rules.teams(covering: unit)
-        let candidates = rules.coordinators.filter { (rules.teams.isEmpty || teams.contains($0.team)) && hasRoom($0.id) }
-        return candidates.min { (openCaseCount(of: $0.id), $0.id) < (openCaseCount(of: $1.id), $1.id) }?.id
+        var best: (load: Int, id: String)?
+        for coordinator in rules.coordinators where rules.teams.isEmpty || teams.contains(coordinator.team) {
+            let load = openCaseCount(of: coordinator.id)
+            guard load < coordinator.capacity else { continue }
+            if best.map({ (load, coordinator.id) < ($0.load, $0.id) }) ?? true { best = (load, coordinator.id) }
+        }
+        return best?.id
     }
 
     /// A readmission within the window: risk flag on the case and a review task.
