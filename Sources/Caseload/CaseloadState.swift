@@ -13,6 +13,8 @@ public struct CaseloadState: Sendable {
     public private(set) var audit: [AuditEntry] = []
     /// Identifier key (`AUTH:VALUE`) → patient id (merged patients point at the survivor).
     public private(set) var patientByIdentifier: [String: String] = [:]
+    /// Bare identifier value (no authority) → patient id; empty when several patients share it.
+    private var patientByBareValue: [String: String] = [:]
     /// Patient id → ids of its encounters / cases / tasks / appointments / referrals.
     public private(set) var encountersOfPatient: [String: [String]] = [:]
     public private(set) var casesOfPatient: [String: [String]] = [:]
@@ -37,7 +39,14 @@ public struct CaseloadState: Sendable {
             let old = patients.updateValue(patient, forKey: patient.id)
             if old == nil { encountersOfPatient[patient.id] = encountersOfPatient[patient.id] ?? [] }
             let owner = patient.mergedInto ?? patient.id
-            for identifier in patient.identifiers { patientByIdentifier[identifier.key] = owner }
+            for identifier in patient.identifiers {
+                patientByIdentifier[identifier.key] = owner
+                if let known = patientByBareValue[identifier.value], known != owner, patients[known]?.mergedInto != owner {
+                    patientByBareValue[identifier.value] = ""
+                } else {
+                    patientByBareValue[identifier.value] = owner
+                }
+            }
         case .encounter(let encounter):
             if let old = encounters.updateValue(encounter, forKey: encounter.id) {
                 if old.patientID != encounter.patientID { Self.move(encounter.id, from: old.patientID, to: encounter.patientID, in: &encountersOfPatient) }
@@ -100,9 +109,10 @@ public struct CaseloadState: Sendable {
     public func patient(matching text: String) -> Patient? {
         if let patient = patients[text] { return patient.mergedInto.flatMap { patients[$0] } ?? patient }
         if let id = patientByIdentifier[text], let patient = patients[id] { return patient }
-        let bare = patientByIdentifier.filter { $0.key == text || $0.key.hasSuffix(":" + text) }
-        let owners = Set(bare.values)
-        return owners.count == 1 ? patients[owners.first!] : nil
+        // A bare value names a patient only when no other patient holds it (an index, not a
+        // scan: queries run under the caseload lock).
+        guard let id = patientByBareValue[text], !id.isEmpty, let patient = patients[id] else { return nil }
+        return patient.mergedInto.flatMap { patients[$0] } ?? patient
     }
 
     public func encounters(of patientID: String) -> [Encounter] { (encountersOfPatient[patientID] ?? []).compactMap { encounters[$0] } }

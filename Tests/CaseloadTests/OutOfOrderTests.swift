@@ -78,4 +78,18 @@ struct OutOfOrderTests {
         #expect(ward.state.referrals["OUT1"]?.status == .accepted)
         #expect(ward.state.referrals["OUT1"]?.partnerReference == "HH-77")
     }
+
+    @Test func aBareIdentifierNamesAPatientOnlyWhenUnambiguous() throws {
+        var ward = Ward()
+        try ward.send(.update, "M1", at: t)
+        #expect(ward.state.patient(matching: "M1")?.id == "GHH:M1")
+        let other = PatientFacts(identifiers: [PatientIdentifier(value: "M1", authority: "OTHER", type: "MR")])
+        let decision = try ward.decider.decide(CaseloadCommand(action: .update, patient: other, at: t + 1), in: ward.state)
+        ward.state.apply(decision)
+        #expect(ward.state.patient(matching: "M1") == nil)
+        #expect(ward.state.patient(matching: "OTHER:M1")?.id == "OTHER:M1")
+        // After a merge the bare value names the survivor again.
+        try ward.send(.merge(prior: [PatientIdentifier(value: "M1", authority: "OTHER", type: "MR")]), "M1", at: t + 2)
+        #expect(ward.state.patient(matching: "OTHER:M1")?.id == "GHH:M1")
+    }
 }
