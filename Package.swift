@@ -184,7 +184,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Integration", "CaseloadStore", "HL7", "HL7XML", "Journal", "SwitchboardTestSupport",
+                "Integration", "Caseload", "CaseloadStore", "HL7", "HL7XML", "Journal", "SwitchboardTestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -22,19 +22,28 @@ public final class InboundStore: Sendable {
     }
 
     /// Replays the whole journal into a fresh caseload (after a failed append left the live
-    /// one ahead of the journal).
+    /// one ahead of the journal). Undecodable records were counted at open; they are skipped.
     public func replayCaseload() async throws(JournalError) -> CaseloadState {
         var state = CaseloadState()
+        try await Self.forEachRecord(in: journal) { record in
+            guard InboundRecordCodec.kind(of: record.payload) == .inbound,
+                  let inbound = try? InboundRecordCodec.decode(record.payload) else { return }
+            state.apply(inbound, sequence: record.sequence)
+        }
+        return state
+    }
+
+    /// Every record of the journal, in order, read in pages.
+    private static func forEachRecord(
+        in journal: any AppendOnlyJournal, _ body: (JournalRecord) -> Void
+    ) async throws(JournalError) {
         var next: UInt64 = 0
         while true {
             let page = try await journal.records(from: next, limit: 16_384)
-            guard let last = page.last else { break }
-            for record in page where InboundRecordCodec.kind(of: record.payload) == .inbound {
-                if let inbound = try? InboundRecordCodec.decode(record.payload) { state.apply(inbound, sequence: record.sequence) }
-            }
+            guard let last = page.last else { return }
+            for record in page { body(record) }
             next = last.sequence + 1
         }
-        return state
     }
 
     /// Opens the store over an opened journal, replaying its records into the duplicate index.
@@ -46,33 +55,27 @@ public final class InboundStore: Sendable {
     ) async throws(JournalError) -> InboundStore {
         let index = DuplicateIndex(configuration: configuration)
         let cutoff = nowMicroseconds - configuration.retentionSeconds * 1_000_000
-        var next: UInt64 = 0
         var scanned = 0
         var undecodable = 0
         var caseload = CaseloadState()
-        while true {
-            let page = try await journal.records(from: next, limit: 16_384)
-            guard let last = page.last else { break }
-            for record in page {
-                scanned += 1
-                guard InboundRecordCodec.kind(of: record.payload) == .inbound else { continue }
-                do {
-                    let inbound = try InboundRecordCodec.decode(record.payload)
-                    caseload.apply(inbound, sequence: record.sequence)
-                    if let key = inbound.duplicateKey, inbound.receivedAtMicroseconds >= cutoff {
-                        index.load(key, hash: inbound.contentHash, ack: inbound.ack, sequence: record.sequence,
-                                   receivedAtMicroseconds: inbound.receivedAtMicroseconds)
-                    }
-                } catch {
-                    undecodable += 1
-                    if undecodable <= 10 {
-                        logger.warning("journal record not decodable", metadata: [
-                            "journal.seq": "\(record.sequence)", "error": "\(error)",
-                        ])
-                    }
+        try await forEachRecord(in: journal) { record in
+            scanned += 1
+            guard InboundRecordCodec.kind(of: record.payload) == .inbound else { return }
+            do {
+                let inbound = try InboundRecordCodec.decode(record.payload)
+                caseload.apply(inbound, sequence: record.sequence)
+                if let key = inbound.duplicateKey, inbound.receivedAtMicroseconds >= cutoff {
+                    index.load(key, hash: inbound.contentHash, ack: inbound.ack, sequence: record.sequence,
+                               receivedAtMicroseconds: inbound.receivedAtMicroseconds)
+                }
+            } catch {
+                undecodable += 1
+                if undecodable <= 10 {
+                    logger.warning("journal record not decodable", metadata: [
+                        "journal.seq": "\(record.sequence)", "error": "\(error)",
+                    ])
                 }
             }
-            next = last.sequence + 1
         }
         logger.info("duplicate index and caseload rebuilt", metadata: [
             "journal.records_scanned": "\(scanned)", "dedupe.keys": "\(index.count)",

@@ -37,7 +37,7 @@ extension InboundPipeline {
         _ raw: [UInt8], header: HL7Header?, facts: Facts, receipt: InboundReceipt,
         disposition: InboundRecord.Disposition, ack: [UInt8]?, ackCode: String,
         errors: [HL7Acknowledgment.ErrorDetail], key: DuplicateKey?, caseload decision: CaseloadDecision? = nil,
-        completion: @escaping @Sendable (InboundResult) -> Void
+        slotReserved: Bool = false, completion: @escaping @Sendable (InboundResult) -> Void
     ) {
         let record = InboundRecord(
             receivedAtMicroseconds: receipt.receivedAtMicroseconds, listener: receipt.listener, peer: receipt.peer,
@@ -52,10 +52,10 @@ extension InboundPipeline {
         let pending = PendingAnswer(
             header: header, facts: facts, key: key, ack: ack, ackCode: ackCode, disposition: disposition,
             errorCodes: errors.map(\.code.code), receivedAt: receipt.receivedAtMicroseconds, completion: completion)
-        let admitted = inFlight.wrappingAdd(1, ordering: .relaxed).oldValue < configuration.maxInFlight
+        // A caseload decision comes with its slot reserved (it was taken before deciding).
+        let admitted = slotReserved || inFlight.wrappingAdd(1, ordering: .relaxed).oldValue < configuration.maxInFlight
         guard admitted else {
             inFlight.subtract(1, ordering: .relaxed)
-            if decision != nil { caseload?.failed() }
             return storageFailed(pending, reason: "overloaded: \(configuration.maxInFlight) appends in flight")
         }
         let controlID = facts.controlID, messageType = facts.messageType
@@ -84,11 +84,16 @@ extension InboundPipeline {
     /// Nothing was stored: AR/CR + ERR 207, and the duplicate claim is released.
     func storageFailed(_ pending: PendingAnswer, reason: String) {
         if let key = pending.key { store.duplicates.abandon(key) }
+        answerNotStored(header: pending.header, facts: pending.facts, reason: reason, completion: pending.completion)
+    }
+
+    /// AR/CR + ERR 207 (`message not stored: REASON; resend later`).
+    func answerNotStored(header: HL7Header?, facts: Facts, reason: String, completion: @Sendable (InboundResult) -> Void) {
         let failure = acks.make(
-            for: pending.header, outcome: .rejected,
+            for: header, outcome: .rejected,
             errors: [.init(code: .applicationInternalError, diagnostic: "message not stored: \(reason); resend later")],
-            encoding: pending.facts.encoding, nowMicroseconds: now())
-        pending.completion(pending.facts.result(ack: failure, ackCode: ackCode(of: failure), storageFailure: reason))
+            encoding: facts.encoding, nowMicroseconds: now())
+        completion(facts.result(ack: failure, ackCode: ackCode(of: failure), storageFailure: reason))
     }
 }
 

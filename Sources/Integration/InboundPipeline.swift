@@ -150,23 +150,31 @@ public final class InboundPipeline: Sendable {
                 return store(frame, header: header, facts: facts, receipt: receipt, disposition: .accepted, ack: wanted ? ack : nil,
                              ackCode: ackCode(of: ack), errors: [], key: key, completion: completion)
             }
+            // The journal slot is reserved before deciding: once a decision is applied to the
+            // live caseload its append must be attempted, or the caseload runs ahead of the
+            // journal (and has to be rebuilt). Overload refuses before anything is decided.
+            guard inFlight.wrappingAdd(1, ordering: .relaxed).oldValue < configuration.maxInFlight else {
+                inFlight.subtract(1, ordering: .relaxed)
+                store.duplicates.abandon(key)
+                return answerNotStored(header: header, facts: facts, reason: "overloaded: \(configuration.maxInFlight) appends in flight",
+                                       completion: completion)
+            }
             caseload.decide(message, header: header) { outcome in
                 switch outcome {
                 case .decided(let decision):
                     store(frame, header: header, facts: facts, receipt: receipt, disposition: .accepted, ack: wanted ? ack : nil,
-                          ackCode: ackCode(of: ack), errors: [], key: key, caseload: decision, completion: completion)
+                          ackCode: ackCode(of: ack), errors: [], key: key, caseload: decision, slotReserved: true, completion: completion)
                 case .refused(let error):
+                    inFlight.subtract(1, ordering: .relaxed)
                     store.duplicates.abandon(key)
                     let code = [HL7ErrorCode.segmentSequenceError, .requiredFieldMissing, .dataTypeError]
                         .first { $0.code == error.code } ?? .requiredFieldMissing
                     reject(frame, header: header, facts: facts, receipt: receipt,
                            rejection: .error(code, error.location, error.message), completion: completion)
                 case .unavailable(let why):
+                    inFlight.subtract(1, ordering: .relaxed)
                     store.duplicates.abandon(key)
-                    let failure = acks.make(for: header, outcome: .rejected,
-                                            errors: [.init(code: .applicationInternalError, diagnostic: "\(why); resend later")],
-                                            encoding: facts.encoding, nowMicroseconds: now())
-                    completion(facts.result(ack: failure, ackCode: ackCode(of: failure), storageFailure: why))
+                    answerNotStored(header: header, facts: facts, reason: why, completion: completion)
                 }
             }
         }

@@ -1,4 +1,5 @@
 // DESIGN §3, row by row, through the pipeline and a journal on a simulated disk.
+import Caseload
 import CaseloadStore
 import HL7
 import HL7XML
@@ -229,6 +230,35 @@ struct InboundContractTests {
         #expect(result.ackCode == "AR")
         #expect(try parsedAck(result).text(at: "ERR-3") == "207")
         #expect(try await harness.records().isEmpty)
+    }
+
+    @Test func overloadRefusesBeforeTheCaseloadDecides() async throws {
+        let harness = try await PipelineHarness.make(withCaseload: true) { $0.maxInFlight = 0 }
+        let result = await harness.process(adt())
+        #expect(result.ackCode == "AR")
+        // Nothing was decided: the live caseload never ran ahead of the journal.
+        #expect(harness.pipeline.caseload?.read { $0.eventCount } == 0)
+        #expect(try await harness.records().isEmpty)
+    }
+
+    @Test func aFailedAppendWithEventsRebuildsTheCaseloadFromTheJournal() async throws {
+        let harness = try await PipelineHarness.make(
+            rules: [FaultRule(.write, nth: 1, errno: .noSpace, pathContains: "segment-")], withCaseload: true)
+        #expect(await harness.process(adt()).ackCode == "AR")
+        // While the caseload is rebuilt, messages get AR 207; then the resend is stored once.
+        var answer = await harness.process(adt())
+        let deadline = ContinuousClock.now + .seconds(10)
+        while answer.ackCode != "AA", ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+            answer = await harness.process(adt())
+        }
+        #expect(answer.ackCode == "AA")
+        let records = try await harness.records()
+        #expect(records.count == 1)
+        var replayed = CaseloadState()
+        for (index, record) in records.enumerated() { replayed.apply(record, sequence: UInt64(index + 1)) }
+        #expect(harness.pipeline.caseload?.read { $0.canonicalHash } == replayed.canonicalHash)
+        #expect(replayed.patients.count == 1)
     }
 
     @Test func concurrentCopiesAreStoredOnceAndAllGetTheSameAck() async throws {

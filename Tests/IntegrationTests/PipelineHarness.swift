@@ -1,4 +1,5 @@
 // A pipeline over a journal on a simulated disk, and helpers to run frames through it.
+import Caseload
 import CaseloadStore
 import HL7
 import Integration
@@ -16,7 +17,8 @@ struct PipelineHarness {
     static let fixedNow: Int64 = 1_795_000_000_000_000  // 2026-11-18, in microseconds
 
     static func make(
-        rules: [FaultRule] = [], syncDelayMicroseconds: Int = 0, _ tweak: (inout InboundConfiguration) -> Void = { _ in }
+        rules: [FaultRule] = [], syncDelayMicroseconds: Int = 0, withCaseload: Bool = false,
+        _ tweak: (inout InboundConfiguration) -> Void = { _ in }
     ) async throws -> PipelineHarness {
         let base = CrashSimStorage()
         try base.createDirectory("/state")
@@ -27,7 +29,8 @@ struct PipelineHarness {
         let store = try await InboundStore.open(journal: journal, logger: logger, nowMicroseconds: fixedNow)
         var configuration = InboundConfiguration()
         tweak(&configuration)
-        let pipeline = InboundPipeline(configuration: configuration, store: store, now: { fixedNow })
+        let caseload = withCaseload ? CaseloadEngine(store: store, rules: CaseloadRules()) : nil
+        let pipeline = InboundPipeline(configuration: configuration, store: store, caseload: caseload, now: { fixedNow })
         return PipelineHarness(pipeline: pipeline, journal: journal, disk: disk)
     }
 
