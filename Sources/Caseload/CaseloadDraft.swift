@@ -72,7 +72,7 @@ struct Draft {
 
     func openCaseCount(of coordinatorID: String) -> Int { base.openCaseCount(of: coordinatorID) + (openCaseDelta[coordinatorID] ?? 0) }
 
-    private func ids(of patientID: String, _ kind: String, _ index: [String: [String]]) -> [String] {
+    private func ids(of patientID: String, _ kind: String, _ index: ShardedTable<[String]>) -> [String] {
         var result = index[patientID] ?? []
         for id in newIDsOfPatient[kind + "|" + patientID] ?? [] where !result.contains(id) { result.append(id) }
         return result

@@ -3,24 +3,24 @@
 /// The projection of the journal. `apply` is the only way entities change; it is pure and
 /// deterministic, so the same events in the same order always give the same state.
 public struct CaseloadState: Sendable {
-    public private(set) var patients: [String: Patient] = [:]
-    public private(set) var encounters: [String: Encounter] = [:]
-    public private(set) var cases: [String: CareCase] = [:]
-    public private(set) var tasks: [String: CareTask] = [:]
-    public private(set) var appointments: [String: Appointment] = [:]
-    public private(set) var referrals: [String: Referral] = [:]
+    public private(set) var patients = ShardedTable<Patient>()
+    public private(set) var encounters = ShardedTable<Encounter>()
+    public private(set) var cases = ShardedTable<CareCase>()
+    public private(set) var tasks = ShardedTable<CareTask>()
+    public private(set) var appointments = ShardedTable<Appointment>()
+    public private(set) var referrals = ShardedTable<Referral>()
     /// Every change, in journal order.
-    public private(set) var audit: [AuditEntry] = []
+    public private(set) var audit = AuditTrail()
     /// Identifier key (`AUTH:VALUE`) → patient id (merged patients point at the survivor).
-    public private(set) var patientByIdentifier: [String: String] = [:]
+    public private(set) var patientByIdentifier = ShardedTable<String>()
     /// Bare identifier value (no authority) → patient id; empty when several patients share it.
-    private var patientByBareValue: [String: String] = [:]
+    private var patientByBareValue = ShardedTable<String>()
     /// Patient id → ids of its encounters / cases / tasks / appointments / referrals.
-    public private(set) var encountersOfPatient: [String: [String]] = [:]
-    public private(set) var casesOfPatient: [String: [String]] = [:]
-    public private(set) var tasksOfPatient: [String: [String]] = [:]
-    public private(set) var appointmentsOfPatient: [String: [String]] = [:]
-    public private(set) var referralsOfPatient: [String: [String]] = [:]
+    public private(set) var encountersOfPatient = ShardedTable<[String]>()
+    public private(set) var casesOfPatient = ShardedTable<[String]>()
+    public private(set) var tasksOfPatient = ShardedTable<[String]>()
+    public private(set) var appointmentsOfPatient = ShardedTable<[String]>()
+    public private(set) var referralsOfPatient = ShardedTable<[String]>()
     /// Coordinator id → open cases carried.
     public private(set) var openCasesOfCoordinator: [String: Int] = [:]
     /// The numbers the next case and task ids get.
@@ -30,6 +30,38 @@ public struct CaseloadState: Sendable {
     public private(set) var eventCount = 0
 
     public init() {}
+
+    /// The state exactly as an ``Image`` holds it (a snapshot being loaded).
+    package init(image: Image) {
+        patients = image.patients
+        encounters = image.encounters
+        cases = image.cases
+        tasks = image.tasks
+        appointments = image.appointments
+        referrals = image.referrals
+        audit = image.audit
+        patientByIdentifier = image.patientByIdentifier
+        patientByBareValue = image.patientByBareValue
+        encountersOfPatient = image.encountersOfPatient
+        casesOfPatient = image.casesOfPatient
+        tasksOfPatient = image.tasksOfPatient
+        appointmentsOfPatient = image.appointmentsOfPatient
+        referralsOfPatient = image.referralsOfPatient
+        openCasesOfCoordinator = image.openCasesOfCoordinator
+        nextCaseNumber = image.nextCaseNumber
+        nextTaskNumber = image.nextTaskNumber
+        eventCount = image.eventCount
+    }
+
+    /// Everything the state holds, indexes included (what a snapshot stores).
+    package var image: Image {
+        Image(patients: patients, encounters: encounters, cases: cases, tasks: tasks, appointments: appointments,
+              referrals: referrals, audit: audit, patientByIdentifier: patientByIdentifier,
+              patientByBareValue: patientByBareValue, encountersOfPatient: encountersOfPatient,
+              casesOfPatient: casesOfPatient, tasksOfPatient: tasksOfPatient, appointmentsOfPatient: appointmentsOfPatient,
+              referralsOfPatient: referralsOfPatient, openCasesOfCoordinator: openCasesOfCoordinator,
+              nextCaseNumber: nextCaseNumber, nextTaskNumber: nextTaskNumber, eventCount: eventCount)
+    }
 
     /// Applies one event.
     public mutating func apply(_ event: CaseloadEvent) {
@@ -121,7 +153,10 @@ public struct CaseloadState: Sendable {
     public func appointments(of patientID: String) -> [Appointment] {
         (appointmentsOfPatient[patientID] ?? []).compactMap { appointments[$0] }
     }
-    public func referrals(of patientID: String) -> [Referral] { (referralsOfPatient[patientID] ?? []).compactMap { referrals[$0] } }
+    public func referrals(of patientID: String) -> [Referral] {
+        let table: ShardedTable<Referral> = referrals
+        return (referralsOfPatient[patientID] ?? []).compactMap { table[$0] }
+    }
 
     /// The patient's open case, if any (the newest when several).
     public func openCase(of patientID: String) -> CareCase? {
@@ -140,7 +175,7 @@ public struct CaseloadState: Sendable {
         return Int(id[id.index(after: dash)...]) ?? 0
     }
 
-    private static func move(_ id: String, from old: String, to new: String, in index: inout [String: [String]]) {
+    private static func move(_ id: String, from old: String, to new: String, in index: inout ShardedTable<[String]>) {
         index[old]?.removeAll { $0 == id }
         index[new, default: []].append(id)
     }

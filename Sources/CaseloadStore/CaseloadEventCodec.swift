@@ -19,67 +19,70 @@ public enum CaseloadEventCodec {
 
     static func encode(_ events: [CaseloadEvent], into w: inout PayloadWriter) {
         w.u32(UInt32(events.count))
-        for event in events {
-            switch event {
-            case .patient(let p):
-                w.u8(Tag.patient.rawValue)
-                w.string(p.id)
-                w.u32(UInt32(p.identifiers.count))
-                for identifier in p.identifiers {
-                    w.string(identifier.value)
-                    w.string(identifier.authority)
-                    w.string(identifier.type)
-                }
-                for text in [p.familyName, p.givenName, p.birthDate, p.sex, p.phone] { w.string(text) }
-                w.strings(p.contacts)
-                w.optionalString(p.mergedInto)
-            case .encounter(let e):
-                w.u8(Tag.encounter.rawValue)
-                for text in [e.id, e.patientID, e.patientClass, e.location, e.priorLocation, e.attending] { w.string(text) }
-                w.optionalI64(e.admittedAt)
-                w.optionalI64(e.dischargedAt)
-                w.string(e.dischargeDisposition)
-                w.u8(e.status.rawValue)
-            case .careCase(let c):
-                w.u8(Tag.careCase.rawValue)
-                w.string(c.id)
-                w.string(c.patientID)
-                w.optionalString(c.coordinatorID)
-                w.u8(c.status.rawValue)
-                w.i64(c.openedAt)
-                w.optionalI64(c.closedAt)
-                w.string(c.closeReason)
-                w.strings(c.encounterIDs)
-                w.strings(c.riskFlags)
-            case .task(let t):
-                w.u8(Tag.task.rawValue)
-                w.string(t.id)
-                w.u8(t.kind.rawValue)
-                w.string(t.caseID)
-                w.string(t.patientID)
-                w.i64(t.dueAt)
-                w.u8(t.status.rawValue)
-                w.string(t.resolution)
-                w.optionalI64(t.resolvedAt)
-                w.string(t.source)
-            case .appointment(let a):
-                w.u8(Tag.appointment.rawValue)
-                w.string(a.id)
-                w.string(a.patientID)
-                w.optionalI64(a.startsAt)
-                w.u32(UInt32(clamping: max(0, a.durationMinutes)))
-                for text in [a.reason, a.location, a.provider] { w.string(text) }
-                w.u8(a.status.rawValue)
-            case .referral(let r):
-                w.u8(Tag.referral.rawValue)
-                w.string(r.id)
-                w.string(r.patientID)
-                w.u8(r.direction.rawValue)
-                for text in [r.partner, r.priority, r.type, r.reason] { w.string(text) }
-                w.u8(r.status.rawValue)
-                w.string(r.partnerReference)
-                w.i64(r.updatedAt)
+        for event in events { encode(event, into: &w) }
+    }
+
+    /// One event: its tag, then the entity's fields.
+    static func encode(_ event: CaseloadEvent, into w: inout PayloadWriter) {
+        switch event {
+        case .patient(let p):
+            w.u8(Tag.patient.rawValue)
+            w.string(p.id)
+            w.u32(UInt32(p.identifiers.count))
+            for identifier in p.identifiers {
+                w.string(identifier.value)
+                w.string(identifier.authority)
+                w.string(identifier.type)
             }
+            for text in [p.familyName, p.givenName, p.birthDate, p.sex, p.phone] { w.string(text) }
+            w.strings(p.contacts)
+            w.optionalString(p.mergedInto)
+        case .encounter(let e):
+            w.u8(Tag.encounter.rawValue)
+            for text in [e.id, e.patientID, e.patientClass, e.location, e.priorLocation, e.attending] { w.string(text) }
+            w.optionalI64(e.admittedAt)
+            w.optionalI64(e.dischargedAt)
+            w.string(e.dischargeDisposition)
+            w.u8(e.status.rawValue)
+        case .careCase(let c):
+            w.u8(Tag.careCase.rawValue)
+            w.string(c.id)
+            w.string(c.patientID)
+            w.optionalString(c.coordinatorID)
+            w.u8(c.status.rawValue)
+            w.i64(c.openedAt)
+            w.optionalI64(c.closedAt)
+            w.string(c.closeReason)
+            w.strings(c.encounterIDs)
+            w.strings(c.riskFlags)
+        case .task(let t):
+            w.u8(Tag.task.rawValue)
+            w.string(t.id)
+            w.u8(t.kind.rawValue)
+            w.string(t.caseID)
+            w.string(t.patientID)
+            w.i64(t.dueAt)
+            w.u8(t.status.rawValue)
+            w.string(t.resolution)
+            w.optionalI64(t.resolvedAt)
+            w.string(t.source)
+        case .appointment(let a):
+            w.u8(Tag.appointment.rawValue)
+            w.string(a.id)
+            w.string(a.patientID)
+            w.optionalI64(a.startsAt)
+            w.u32(UInt32(clamping: max(0, a.durationMinutes)))
+            for text in [a.reason, a.location, a.provider] { w.string(text) }
+            w.u8(a.status.rawValue)
+        case .referral(let r):
+            w.u8(Tag.referral.rawValue)
+            w.string(r.id)
+            w.string(r.patientID)
+            w.u8(r.direction.rawValue)
+            for text in [r.partner, r.priority, r.type, r.reason] { w.string(text) }
+            w.u8(r.status.rawValue)
+            w.string(r.partnerReference)
+            w.i64(r.updatedAt)
         }
     }
 
@@ -109,50 +112,53 @@ public enum CaseloadEventCodec {
         guard count <= r.remaining else { throw RecordDecodingError(offset: r.offset, message: "event count \(count) exceeds the payload") }
         var events: [CaseloadEvent] = []
         events.reserveCapacity(count)
-        for _ in 0..<count {
-            let tagOffset = r.offset
-            guard let tag = Tag(rawValue: try r.u8()) else { throw RecordDecodingError(offset: tagOffset, message: "unknown event tag") }
-            switch tag {
-            case .patient:
-                let id = try r.string()
-                let identifierCount = Int(try r.u32())
-                guard identifierCount <= r.remaining else { throw RecordDecodingError(offset: r.offset, message: "identifier count too large") }
-                var identifiers: [PatientIdentifier] = []
-                for _ in 0..<identifierCount {
-                    identifiers.append(PatientIdentifier(value: try r.string(), authority: try r.string(), type: try r.string()))
-                }
-                events.append(.patient(Patient(
-                    id: id, identifiers: identifiers, familyName: try r.string(), givenName: try r.string(), birthDate: try r.string(),
-                    sex: try r.string(), phone: try r.string(), contacts: try r.strings(), mergedInto: try r.optionalString())))
-            case .encounter:
-                events.append(.encounter(Encounter(
-                    id: try r.string(), patientID: try r.string(), patientClass: try r.string(), location: try r.string(),
-                    priorLocation: try r.string(), attending: try r.string(), admittedAt: try r.optionalI64(),
-                    dischargedAt: try r.optionalI64(), dischargeDisposition: try r.string(),
-                    status: try r.enumeration(Encounter.Status.self))))
-            case .careCase:
-                events.append(.careCase(CareCase(
-                    id: try r.string(), patientID: try r.string(), coordinatorID: try r.optionalString(),
-                    status: try r.enumeration(CareCase.Status.self), openedAt: try r.i64(), closedAt: try r.optionalI64(),
-                    closeReason: try r.string(), encounterIDs: try r.strings(), riskFlags: try r.strings())))
-            case .task:
-                events.append(.task(CareTask(
-                    id: try r.string(), kind: try r.enumeration(CareTask.Kind.self), caseID: try r.string(), patientID: try r.string(),
-                    dueAt: try r.i64(), status: try r.enumeration(CareTask.Status.self), resolution: try r.string(),
-                    resolvedAt: try r.optionalI64(), source: try r.string())))
-            case .appointment:
-                events.append(.appointment(Appointment(
-                    id: try r.string(), patientID: try r.string(), startsAt: try r.optionalI64(), durationMinutes: Int(try r.u32()),
-                    reason: try r.string(), location: try r.string(), provider: try r.string(),
-                    status: try r.enumeration(Appointment.Status.self))))
-            case .referral:
-                events.append(.referral(Referral(
-                    id: try r.string(), patientID: try r.string(), direction: try r.enumeration(Referral.Direction.self),
-                    partner: try r.string(), priority: try r.string(), type: try r.string(), reason: try r.string(),
-                    status: try r.enumeration(Referral.Status.self), partnerReference: try r.string(), updatedAt: try r.i64())))
-            }
-        }
+        for _ in 0..<count { events.append(try decodeEvent(from: &r)) }
         return events
+    }
+
+    /// One event written by ``encode(_:into:)``.
+    static func decodeEvent(from r: inout PayloadReader) throws(RecordDecodingError) -> CaseloadEvent {
+        let tagOffset = r.offset
+        guard let tag = Tag(rawValue: try r.u8()) else { throw RecordDecodingError(offset: tagOffset, message: "unknown event tag") }
+        switch tag {
+        case .patient:
+            let id = try r.string()
+            let identifierCount = Int(try r.u32())
+            guard identifierCount <= r.remaining else { throw RecordDecodingError(offset: r.offset, message: "identifier count too large") }
+            var identifiers: [PatientIdentifier] = []
+            for _ in 0..<identifierCount {
+                identifiers.append(PatientIdentifier(value: try r.string(), authority: try r.string(), type: try r.string()))
+            }
+            return .patient(Patient(
+                id: id, identifiers: identifiers, familyName: try r.string(), givenName: try r.string(), birthDate: try r.string(),
+                sex: try r.string(), phone: try r.string(), contacts: try r.strings(), mergedInto: try r.optionalString()))
+        case .encounter:
+            return .encounter(Encounter(
+                id: try r.string(), patientID: try r.string(), patientClass: try r.string(), location: try r.string(),
+                priorLocation: try r.string(), attending: try r.string(), admittedAt: try r.optionalI64(),
+                dischargedAt: try r.optionalI64(), dischargeDisposition: try r.string(),
+                status: try r.enumeration(Encounter.Status.self)))
+        case .careCase:
+            return .careCase(CareCase(
+                id: try r.string(), patientID: try r.string(), coordinatorID: try r.optionalString(),
+                status: try r.enumeration(CareCase.Status.self), openedAt: try r.i64(), closedAt: try r.optionalI64(),
+                closeReason: try r.string(), encounterIDs: try r.strings(), riskFlags: try r.strings()))
+        case .task:
+            return .task(CareTask(
+                id: try r.string(), kind: try r.enumeration(CareTask.Kind.self), caseID: try r.string(), patientID: try r.string(),
+                dueAt: try r.i64(), status: try r.enumeration(CareTask.Status.self), resolution: try r.string(),
+                resolvedAt: try r.optionalI64(), source: try r.string()))
+        case .appointment:
+            return .appointment(Appointment(
+                id: try r.string(), patientID: try r.string(), startsAt: try r.optionalI64(), durationMinutes: Int(try r.u32()),
+                reason: try r.string(), location: try r.string(), provider: try r.string(),
+                status: try r.enumeration(Appointment.Status.self)))
+        case .referral:
+            return .referral(Referral(
+                id: try r.string(), patientID: try r.string(), direction: try r.enumeration(Referral.Direction.self),
+                partner: try r.string(), priority: try r.string(), type: try r.string(), reason: try r.string(),
+                status: try r.enumeration(Referral.Status.self), partnerReference: try r.string(), updatedAt: try r.i64()))
+        }
     }
 }
 

@@ -12,14 +12,45 @@ extension CaseloadState {
                                at: decision.at, patientID: decision.patientID, changes: decision.changes))
     }
 
+    /// How a caseload was read from a journal directory.
+    public struct Replay: Sendable {
+        public var state: CaseloadState
+        /// The snapshot it started from (0: none, every record replayed).
+        public var snapshotSequence: UInt64
+        /// Records read after the snapshot, and those this build could not decode (skipped).
+        public var records: Int
+        public var undecodable: Int
+        /// Newer snapshots that were unusable (bad checksum, unknown format) and skipped.
+        public var skippedSnapshots: [String]
+    }
+
     /// The caseload of a state directory's journal, read without the writer lock (works while
-    /// a daemon appends: it sees a durable prefix). Records this build cannot decode are skipped
-    /// and counted.
-    public static func replay(directory: String) throws(JournalError) -> (state: CaseloadState, records: Int, undecodable: Int) {
+    /// a daemon appends: it sees a durable prefix): the newest usable snapshot and the records
+    /// after it, or every record when `fromSnapshot` is false. Records this build cannot decode
+    /// are skipped and counted.
+    public static func replay(directory: String, fromSnapshot: Bool = true) throws(JournalError) -> Replay {
         var state = CaseloadState()
+        var snapshotSequence: UInt64 = 0
+        var skipped: [String] = []
+        if fromSnapshot {
+            let (snapshot, invalid) = try JournalMaintenance.latestSnapshot(directory: directory)
+            skipped = invalid.map { "\($0.file): \($0.reason)" }
+            if let snapshot {
+                do {
+                    state = try StoreSnapshotCodec.decode(snapshot.blob).caseload
+                    snapshotSequence = snapshot.sequence
+                } catch {
+                    skipped.append("snapshot at \(snapshot.sequence): \(error)")
+                }
+            }
+        }
         var records = 0, undecodable = 0
-        let walk = try JournalMaintenance.dumpPayloads(directory: directory) { _, record, payload in
+        var expected = snapshotSequence + 1
+        var gap: UInt64?
+        let walk = try JournalMaintenance.dumpPayloads(directory: directory, from: expected) { _, record, payload in
+            if records == 0, record.sequence > expected { gap = record.sequence }
             records += 1
+            expected = record.sequence + 1
             guard let inbound = try? InboundRecordCodec.decode(Array(payload)) else {
                 undecodable += 1
                 return
@@ -27,7 +58,14 @@ extension CaseloadState {
             state.apply(inbound, sequence: record.sequence)
         }
         if let problem = walk.problem { throw problem }
-        return (state, records, undecodable)
+        if let gap {
+            throw JournalError(code: .corrupt, message: """
+                the caseload needs records from \(snapshotSequence + 1) on, but the journal's first is \(gap) \
+                (older segments were removed after a snapshot, so only a start from that snapshot can read it)
+                """)
+        }
+        return Replay(state: state, snapshotSequence: snapshotSequence, records: records, undecodable: undecodable,
+                      skippedSnapshots: skipped)
     }
 
     /// A hash of every entity and audit entry in a canonical order (ids sorted), the same for
@@ -43,12 +81,7 @@ extension CaseloadState {
         add(referrals.keys.sorted().map { .referral(referrals[$0]!) })
         for entry in audit {
             var writer = PayloadWriter(capacity: 128)
-            writer.u64(entry.sequence)
-            writer.string(entry.controlID)
-            writer.string(entry.messageType)
-            writer.i64(entry.at)
-            writer.string(entry.patientID)
-            writer.strings(entry.changes)
+            StoreSnapshotCodec.encode(entry, into: &writer)
             hasher.add(writer.output)
         }
         let value = hasher.value

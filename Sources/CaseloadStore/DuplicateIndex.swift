@@ -146,6 +146,72 @@ public final class DuplicateIndex: Sendable {
         }
     }
 
+    /// A stored key as a snapshot keeps it.
+    public struct StoredKey: Sendable, Equatable {
+        public var key: DuplicateKey
+        public var hash: UInt64
+        public var ack: [UInt8]
+        public var sequence: UInt64
+        public var receivedAtMicroseconds: Int64
+
+        public init(key: DuplicateKey, hash: UInt64, ack: [UInt8], sequence: UInt64, receivedAtMicroseconds: Int64) {
+            self.key = key
+            self.hash = hash
+            self.ack = ack
+            self.sequence = sequence
+            self.receivedAtMicroseconds = receivedAtMicroseconds
+        }
+    }
+
+    /// The stored keys of records up to `sequence`, oldest first (what a snapshot through
+    /// `sequence` holds). Copied in chunks so that claims on the live path never wait for more
+    /// than one chunk; keys are remembered in sequence order, which makes the chunks resumable.
+    public func storedKeys(through sequence: UInt64, chunk: Int = 8_192) -> [StoredKey] {
+        var result: [StoredKey] = []
+        var after: UInt64 = 0
+        while true {
+            let done = state.withLock { state -> Bool in
+                // First remembered entry with a sequence above `after` (the FIFO is sorted).
+                var low = state.orderHead, high = state.order.count
+                while low < high {
+                    let middle = (low + high) / 2
+                    if state.order[middle].sequence <= after { low = middle + 1 } else { high = middle }
+                }
+                var index = low, taken = 0
+                while index < state.order.count, taken < chunk {
+                    let remembered = state.order[index]
+                    guard remembered.sequence <= sequence else { return true }
+                    if case .stored(let hash, let ack, let storedSequence) = state.entries[remembered.key],
+                       storedSequence == remembered.sequence {
+                        result.append(StoredKey(key: remembered.key, hash: hash, ack: ack, sequence: storedSequence,
+                                                receivedAtMicroseconds: remembered.receivedAt))
+                    }
+                    after = remembered.sequence
+                    index += 1
+                    taken += 1
+                }
+                return index >= state.order.count
+            }
+            if done { return result }
+        }
+    }
+
+    /// Adds a snapshot's stored keys (oldest first) received at or after `cutoff`, under one
+    /// lock.
+    public func load(_ keys: [StoredKey], receivedSince cutoff: Int64) {
+        state.withLock { state in
+            state.entries.reserveCapacity(state.entries.count + keys.count)
+            state.order.reserveCapacity(state.order.count + keys.count)
+            for stored in keys where stored.receivedAtMicroseconds >= cutoff {
+                if case .stored = state.entries[stored.key] { continue }
+                state.entries[stored.key] = .stored(hash: stored.hash, ack: stored.ack, sequence: stored.sequence)
+                state.order.append(Remembered(key: stored.key, receivedAt: stored.receivedAtMicroseconds, sequence: stored.sequence))
+                state.storedCount += 1
+            }
+            Self.evict(in: &state, configuration, before: cutoff)
+        }
+    }
+
     /// Forgets stored keys received before `nowMicroseconds - retention`.
     public func expire(nowMicroseconds: Int64) {
         state.withLock { state in

@@ -6,26 +6,32 @@ public import Logging
 
 /// Appends ``InboundRecord``s to the journal and keeps the ``DuplicateIndex`` in step with it.
 ///
-/// At start-up ``open(journal:duplicates:logger:nowMicroseconds:)`` rebuilds the index from the
-/// accepted records still inside the retention window, so a resend after a restart is still
-/// recognised.
+/// At start-up ``open(journal:duplicates:logger:nowMicroseconds:)`` loads the newest snapshot
+/// and replays the records after it, so the caseload is back and a resend after a restart is
+/// still recognised (keys inside the retention window).
 public final class InboundStore: Sendable {
     public let journal: any AppendOnlyJournal
     public let duplicates: DuplicateIndex
     /// The caseload as the journal held it when the store opened (the engine owns it after).
     public let initialCaseload: CaseloadState
+    /// The sequence of the snapshot the store started from (0: none, full replay).
+    public let snapshotSequence: UInt64
 
-    private init(journal: any AppendOnlyJournal, duplicates: DuplicateIndex, caseload: CaseloadState) {
+    private init(journal: any AppendOnlyJournal, duplicates: DuplicateIndex, caseload: CaseloadState, snapshotSequence: UInt64) {
         self.journal = journal
         self.duplicates = duplicates
         self.initialCaseload = caseload
+        self.snapshotSequence = snapshotSequence
     }
 
-    /// Replays the whole journal into a fresh caseload (after a failed append left the live
-    /// one ahead of the journal). Undecodable records were counted at open; they are skipped.
+    /// Rebuilds the caseload from the newest snapshot and the records after it (after a failed
+    /// append left the live one ahead of the journal). Undecodable records were counted at
+    /// open; they are skipped.
     public func replayCaseload() async throws(JournalError) -> CaseloadState {
-        var state = CaseloadState()
-        try await Self.forEachRecord(in: journal) { record in
+        var (snapshot, from) = try await Self.startingPoint(journal: journal, logger: nil)
+        var state = snapshot.caseload
+        snapshot = StoreSnapshot(caseload: CaseloadState(), duplicates: [])  // one owner: no table copies below
+        try await Self.forEachRecord(in: journal, from: from) { record in
             guard InboundRecordCodec.kind(of: record.payload) == .inbound,
                   let inbound = try? InboundRecordCodec.decode(record.payload) else { return }
             state.apply(inbound, sequence: record.sequence)
@@ -33,32 +39,66 @@ public final class InboundStore: Sendable {
         return state
     }
 
-    /// Every record of the journal, in order, read in pages.
+    /// Every record of the journal from `sequence` on, in order, read in pages. Throws when
+    /// the first record found is later than `sequence` (the ones before were removed by
+    /// retention: a replay from there would silently miss them).
     private static func forEachRecord(
-        in journal: any AppendOnlyJournal, _ body: (JournalRecord) -> Void
+        in journal: any AppendOnlyJournal, from sequence: UInt64, _ body: (JournalRecord) -> Void
     ) async throws(JournalError) {
-        var next: UInt64 = 0
+        var next = sequence
+        var first = true
         while true {
             let page = try await journal.records(from: next, limit: 16_384)
             guard let last = page.last else { return }
+            if first, let earliest = page.first, earliest.sequence > max(sequence, 1) {
+                throw JournalError(code: .corrupt, message: """
+                    the caseload needs journal records from \(max(sequence, 1)) on, but the journal starts at \
+                    \(earliest.sequence) (older segments were removed after a snapshot this build could not use); \
+                    start a build that reads that snapshot
+                    """)
+            }
+            first = false
             for record in page { body(record) }
             next = last.sequence + 1
         }
     }
 
-    /// Opens the store over an opened journal, replaying its records into the duplicate index.
-    /// Payloads this build cannot decode are counted and logged, not fatal: the journal verified
-    /// their checksums, so they come from another record kind or a newer version.
+    /// The newest usable snapshot (or an empty store) and the first sequence to replay after it.
+    /// A snapshot this build cannot decode is logged and skipped: the journal replays from 1.
+    private static func startingPoint(
+        journal: any AppendOnlyJournal, logger: Logger?, duplicates index: DuplicateIndex? = nil, cutoff: Int64 = 0
+    ) async throws(JournalError) -> (StoreSnapshot, UInt64) {
+        let empty = StoreSnapshot(caseload: CaseloadState(), duplicates: [])
+        guard let snapshot = try await journal.latestSnapshot() else { return (empty, 1) }
+        do {
+            let decoded = try StoreSnapshotCodec.decode(snapshot.blob, loadingDuplicatesInto: index, receivedSince: cutoff)
+            return (decoded, snapshot.sequence + 1)
+        } catch {
+            logger?.warning("snapshot not usable, replaying the whole journal", metadata: [
+                "snapshot.seq": "\(snapshot.sequence)", "error": "\(error)",
+            ])
+            return (empty, 1)
+        }
+    }
+
+    /// Opens the store over an opened journal: the newest snapshot, then the records after it
+    /// replayed into the caseload and the duplicate index. Payloads this build cannot decode are
+    /// counted and logged, not fatal: the journal verified their checksums, so they come from
+    /// another record kind or a newer version.
     public static func open(
         journal: any AppendOnlyJournal, duplicates configuration: DuplicateIndex.Configuration = .init(),
         logger: Logger, nowMicroseconds: Int64
     ) async throws(JournalError) -> InboundStore {
+        let started = ContinuousClock.now
         let index = DuplicateIndex(configuration: configuration)
         let cutoff = nowMicroseconds - configuration.retentionSeconds * 1_000_000
         var scanned = 0
         var undecodable = 0
-        var caseload = CaseloadState()
-        try await forEachRecord(in: journal) { record in
+        var (snapshot, from) = try await startingPoint(journal: journal, logger: logger, duplicates: index, cutoff: cutoff)
+        var caseload = snapshot.caseload
+        // One owner for the tables: the tail's changes must not copy them.
+        snapshot = StoreSnapshot(caseload: CaseloadState(), duplicates: [])
+        try await forEachRecord(in: journal, from: from) { record in
             scanned += 1
             guard InboundRecordCodec.kind(of: record.payload) == .inbound else { return }
             do {
@@ -77,12 +117,26 @@ public final class InboundStore: Sendable {
                 }
             }
         }
+        let elapsed = ContinuousClock.now - started
         logger.info("duplicate index and caseload rebuilt", metadata: [
-            "journal.records_scanned": "\(scanned)", "dedupe.keys": "\(index.count)",
+            "snapshot.seq": "\(from - 1)", "journal.records_scanned": "\(scanned)", "dedupe.keys": "\(index.count)",
             "journal.undecodable": "\(undecodable)", "caseload.patients": "\(caseload.patients.count)",
-            "caseload.open_cases": "\(caseload.cases.values.filter { $0.status == .open }.count)",
+            "caseload.open_cases": "\(caseload.openCasesOfCoordinator.values.reduce(0, +))",
+            "duration_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
         ])
-        return InboundStore(journal: journal, duplicates: index, caseload: caseload)
+        return InboundStore(journal: journal, duplicates: index, caseload: caseload, snapshotSequence: from - 1)
+    }
+
+    /// Writes a snapshot of `caseload`, which must reflect exactly the records up to
+    /// `sequence`, with the duplicate index's keys up to `sequence`. Every append up to
+    /// `sequence` must have completed (its duplicate key committed) before this is called.
+    /// Returns the blob's size in bytes.
+    @discardableResult
+    public func storeSnapshot(of caseload: CaseloadState, through sequence: UInt64) async throws(JournalError) -> Int {
+        let keys = duplicates.storedKeys(through: sequence)
+        let blob = StoreSnapshotCodec.encode(StoreSnapshot(caseload: caseload, duplicates: keys))
+        try await journal.storeSnapshot(blob, through: sequence)
+        return blob.count
     }
 
     /// Appends `record`; `completion` runs on the journal thread once it is durable (or failed).

@@ -135,6 +135,9 @@ struct PayloadWriter {
     mutating func u64(_ value: UInt64) { integer(value) }
     mutating func i64(_ value: Int64) { integer(UInt64(bitPattern: value)) }
 
+    /// Bytes as they are, no length prefix.
+    mutating func raw(_ value: [UInt8]) { output += value }
+
     mutating func bytes(_ value: [UInt8]) {
         u32(UInt32(value.count))
         output += value
@@ -151,16 +154,41 @@ struct PayloadWriter {
     private mutating func integer<T: FixedWidthInteger>(_ value: T) {
         withUnsafeBytes(of: value.littleEndian) { output.append(contentsOf: $0) }
     }
+
+    /// Overwrites 8 bytes at `offset` (a length known only after what it measures was written).
+    mutating func patchU64(_ value: UInt64, at offset: Int) {
+        withUnsafeBytes(of: value.littleEndian) { bytes in
+            for (index, byte) in bytes.enumerated() { output[offset + index] = byte }
+        }
+    }
 }
 
 /// Reads little-endian fields with bounds checks; every failure names its offset.
 struct PayloadReader {
     private let input: [UInt8]
     private(set) var offset = 0
+    private let end: Int
 
-    init(_ input: [UInt8]) { self.input = input }
+    init(_ input: [UInt8]) {
+        self.input = input
+        end = input.count
+    }
 
-    var remaining: Int { input.count - offset }
+    /// Reads only `range` of `input` (one section of a larger blob).
+    init(_ input: [UInt8], range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= input.count)
+        self.input = input
+        offset = range.lowerBound
+        end = range.upperBound
+    }
+
+    var remaining: Int { end - offset }
+
+    /// Moves past `count` bytes (the caller checked they are there).
+    mutating func skip(_ count: Int) {
+        precondition(count <= remaining)
+        offset += count
+    }
 
     mutating func u8() throws(RecordDecodingError) -> UInt8 { try integer(UInt8.self) }
     mutating func u16() throws(RecordDecodingError) -> UInt16 { try integer(UInt16.self) }
@@ -179,11 +207,38 @@ struct PayloadReader {
 
     mutating func string() throws(RecordDecodingError) -> String {
         let start = offset
-        let raw = try bytes()
-        guard let text = String(validating: raw, as: UTF8.self) else {
-            throw RecordDecodingError(offset: start, message: "a text field is not valid UTF-8")
+        let count = Int(try u32())
+        guard count <= remaining else {
+            throw RecordDecodingError(offset: start, message: "length \(count) runs past the end of the payload")
         }
+        // Straight from the input buffer: no intermediate array per field (snapshots hold
+        // millions of them).
+        let text = input.withUnsafeBufferPointer { buffer -> String? in
+            let bytes = UnsafeBufferPointer(rebasing: buffer[offset..<offset + count])
+            // ASCII (nearly every field) needs no validation beyond the check; the generic
+            // validating initializer costs a metadata lookup per call.
+            if Self.isASCII(bytes) { return String(decoding: bytes, as: UTF8.self) }
+            return String(validating: bytes, as: UTF8.self)
+        }
+        guard let text else { throw RecordDecodingError(offset: start, message: "a text field is not valid UTF-8") }
+        offset += count
         return text
+    }
+
+    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        let count = bytes.count
+        guard let base = bytes.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        while index + 8 <= count {
+            if raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            index += 8
+        }
+        while index < count {
+            if base[index] >= 0x80 { return false }
+            index += 1
+        }
+        return true
     }
 
     private mutating func integer<T: FixedWidthInteger>(_: T.Type) throws(RecordDecodingError) -> T {
@@ -191,8 +246,7 @@ struct PayloadReader {
         guard size <= remaining else {
             throw RecordDecodingError(offset: offset, message: "the payload ends inside a \(size)-byte field")
         }
-        var value: T = 0
-        for index in 0..<size { value |= T(input[offset + index]) << (8 * index) }
+        let value = input.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
         offset += size
         return value
     }

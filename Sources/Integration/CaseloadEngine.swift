@@ -30,6 +30,21 @@ public final class CaseloadEngine: Sendable {
         var decider: CaseloadDecider
         var pending = 0
         var rebuilding = false
+        var capture: Capture?
+    }
+
+    /// A copy of the caseload taken for a snapshot, completing as the decisions that were in
+    /// flight at the copy become durable. Appends complete in sequence order, and sequences follow
+    /// the order of decisions, so the first `awaiting` outcomes after the copy are exactly those.
+    private struct Capture {
+        var state: CaseloadState
+        var awaiting: Int
+        /// Audit entries of the awaited decisions (added to `state` off the lock: appending to
+        /// the shared audit array here would copy it while decisions wait).
+        var audits: [AuditEntry] = []
+        /// The snapshot covers every record up to this sequence.
+        var sequence: UInt64
+        var failed = false
     }
 
     private let live: Mutex<Live>
@@ -81,10 +96,49 @@ public final class CaseloadEngine: Sendable {
 
     /// The append of a decided message is durable.
     func committed(_ decision: CaseloadDecision, sequence: UInt64, controlID: String, messageType: String) {
+        let entry = AuditEntry(sequence: sequence, controlID: controlID, messageType: messageType,
+                               at: decision.at, patientID: decision.patientID, changes: decision.changes)
         live.withLock { live in
             live.pending -= 1
-            live.state.recordAudit(AuditEntry(sequence: sequence, controlID: controlID, messageType: messageType,
-                                              at: decision.at, patientID: decision.patientID, changes: decision.changes))
+            live.state.recordAudit(entry)
+            if var capture = live.capture, capture.awaiting > 0 {
+                live.capture = nil  // keep one reference to the audits array: no copy on append
+                capture.awaiting -= 1
+                capture.audits.append(entry)
+                capture.sequence = max(capture.sequence, sequence)
+                live.capture = capture
+            }
+        }
+    }
+
+    /// Copies the caseload for a snapshot and waits until the copy matches a journal prefix:
+    /// returns it with the last sequence it covers, or nil when a storage failure intervened
+    /// (the caseload is then rebuilt; try later). `durableSequence` is read under the lock.
+    ///
+    /// The copy itself is O(1) (copy-on-write), but the live path then copies each table the
+    /// first time it changes one while the snapshot holds it: the cost of a snapshot on the
+    /// live path, measured by caseload-bench.
+    public func captureForSnapshot(durableSequence: @Sendable () -> UInt64) async -> (state: CaseloadState, sequence: UInt64)? {
+        let started = live.withLock { live -> Bool in
+            guard !live.rebuilding, live.capture == nil else { return false }
+            live.capture = Capture(state: live.state, awaiting: live.pending, sequence: durableSequence())
+            return true
+        }
+        guard started else { return nil }
+        while true {
+            let finished: Capture?? = live.withLock { live in
+                guard let capture = live.capture else { return .some(nil) }
+                guard capture.failed || capture.awaiting == 0 else { return nil }
+                live.capture = nil
+                return .some(capture.failed ? nil : capture)
+            }
+            switch finished {
+            case .none: try? await Task.sleep(for: .milliseconds(2))
+            case .some(nil): return nil
+            case .some(.some(var capture)):
+                for entry in capture.audits { capture.state.recordAudit(entry) }
+                return (capture.state, capture.sequence)
+            }
         }
     }
 
@@ -93,6 +147,7 @@ public final class CaseloadEngine: Sendable {
     func failed() {
         let start = live.withLock { live -> Bool in
             live.pending -= 1
+            live.capture?.failed = true
             defer { live.rebuilding = true }
             return !live.rebuilding
         }

@@ -1,6 +1,7 @@
 // The public face of the file journal: async appends that return once durable.
 public import Logging
 import Synchronization
+import SystemPackage
 
 /// A journal of opaque records: the contract the caseload store depends on. ``FileJournal``
 /// implements it over local files; a PostgreSQL-backed one can follow (DESIGN §11), so nothing
@@ -20,6 +21,9 @@ public protocol AppendOnlyJournal: Sendable {
     func storeSnapshot(_ blob: [UInt8], through sequence: UInt64) async throws(JournalError)
     /// The newest valid snapshot, if any.
     func latestSnapshot() async throws(JournalError) -> JournalSnapshot?
+    /// Returns once every append submitted before the call has completed (its completion
+    /// has run); throws when the journal is closed or has failed.
+    func heartbeat() async throws(JournalError)
     /// The highest sequence known durable.
     var lastDurableSequence: UInt64 { get }
     /// Finishes pending work and releases the journal.
@@ -42,6 +46,8 @@ public final class FileJournal: AppendOnlyJournal {
     /// What recovery found and did at open.
     public let recovery: RecoveryReport
     private let thread: JournalThread
+    /// Writes the bulk of snapshot files, so that appends never wait behind them.
+    private let snapshotThread: JournalThread
     private let counters: JournalCounters
 
     private init(configuration: JournalConfiguration, recovery: RecoveryReport, thread: JournalThread, counters: JournalCounters) {
@@ -49,9 +55,14 @@ public final class FileJournal: AppendOnlyJournal {
         self.recovery = recovery
         self.thread = thread
         self.counters = counters
+        snapshotThread = JournalThread(maxBatchRecords: 1, maxBatchBytes: 1)
+        snapshotThread.start()
     }
 
-    deinit { thread.stop() }
+    deinit {
+        thread.stop()
+        snapshotThread.stop()
+    }
 
     /// Opens (or creates) the journal described by `configuration`, recovering it: a torn tail
     /// of the last segment is cut off and reported in ``recovery``; corruption anywhere else
@@ -144,9 +155,32 @@ public final class FileJournal: AppendOnlyJournal {
 
     /// Stores a snapshot: temporary file, fdatasync, rename, directory fsync. Then keeps the
     /// newest ``JournalConfiguration/snapshotsKept`` snapshots and applies segment retention.
+    ///
+    /// The bytes are written and synced on a thread of their own; only the rename and the
+    /// directory fsync run on the I/O thread, so a snapshot of hundreds of megabytes does not
+    /// hold up appends. Take one snapshot at a time.
     public func storeSnapshot(_ blob: [UInt8], through sequence: UInt64) async throws(JournalError) {
+        let (storage, directory) = try await perform { (writer: inout SegmentWriter?) throws(JournalError) -> (any JournalStorage, String) in
+            let writer = try writer.unwrapped()
+            try writer.checkSnapshotSequence(sequence)
+            return (writer.storage, writer.configuration.directory)
+        }.get()
+        let snapshot = JournalSnapshot(sequence: sequence, createdAt: storage.now(), blob: blob)
+        let written = await withCheckedContinuation { (continuation: CheckedContinuation<SnapshotWriteFailure?, Never>) in
+            let accepted = snapshotThread.submit(.run { _ in
+                do throws(SnapshotWriteFailure) {
+                    try writeSnapshotTemporary(snapshot, storage: storage, directory: directory)
+                    continuation.resume(returning: nil)
+                } catch {
+                    continuation.resume(returning: error)
+                }
+            })
+            if !accepted { continuation.resume(returning: SnapshotWriteFailure(step: .tmpWrite, cause: .badFileDescriptor, path: directory)) }
+        }
         try await perform { (writer: inout SegmentWriter?) throws(JournalError) in
-            try writer.unwrapped().storeSnapshot(blob, through: sequence)
+            let writer = try writer.unwrapped()
+            if let written { throw writer.snapshotFailed(written) }
+            try writer.publishSnapshot(through: sequence)
         }.get()
     }
 
@@ -196,6 +230,7 @@ public final class FileJournal: AppendOnlyJournal {
             writer = nil
         }
         thread.stop()
+        snapshotThread.stop()
     }
 
     private func perform<T: Sendable>(

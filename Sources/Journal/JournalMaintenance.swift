@@ -73,6 +73,21 @@ public enum JournalMaintenance {
         }
     }
 
+    /// The newest snapshot whose checksum holds, read without the writer lock (works beside a
+    /// running daemon: snapshots appear by rename, whole), and the newer ones that failed
+    /// validation.
+    public static func latestSnapshot(directory: String) throws(JournalError) -> (snapshot: JournalSnapshot?, skipped: [SkippedSnapshot]) {
+        let storage = SystemStorage()
+        let names: [String]
+        do {
+            names = try storage.contentsOfDirectory(directory)
+        } catch {
+            throw JournalError.io("list", path: directory, error)
+        }
+        let listing = JournalDirectoryListing(names: names)
+        return try loadNewestSnapshot(storage: storage, directory: directory, candidates: listing.snapshots)
+    }
+
     /// What `repair` did.
     public struct RepairOutcome: Sendable {
         /// The torn tail that was cut off, nil if the journal was clean.

@@ -237,20 +237,42 @@ final class SegmentWriter {
     /// Stores a snapshot covering records up to `sequence`, then prunes old snapshots and applies
     /// retention. A sync failure fail-stops the journal.
     func storeSnapshot(_ blob: [UInt8], through sequence: UInt64) throws(JournalError) {
+        try checkSnapshotSequence(sequence)
+        let snapshot = JournalSnapshot(sequence: sequence, createdAt: storage.now(), blob: blob)
+        do {
+            try writeSnapshotTemporary(snapshot, storage: storage, directory: directory)
+        } catch {
+            throw snapshotFailed(error)
+        }
+        try publishSnapshot(through: sequence)
+    }
+
+    /// Throws unless a snapshot may cover `sequence` (durable, journal healthy).
+    func checkSnapshotSequence(_ sequence: UInt64) throws(JournalError) {
         if let failure { throw failure }
         guard sequence >= 1, sequence < nextSequence else {
             throw JournalError(
                 code: .invalidArgument,
                 message: "a snapshot must cover a durable sequence (1...\(nextSequence - 1)), not \(sequence)")
         }
-        let snapshot = JournalSnapshot(sequence: sequence, createdAt: storage.now(), blob: blob)
+    }
+
+    /// The error for a failed snapshot write; a failed sync fail-stops the journal.
+    func snapshotFailed(_ error: SnapshotWriteFailure) -> JournalError {
+        if error.isSyncFailure {
+            return failStop("snapshot \(error.path) failed at \(error.step.rawValue)", offset: 0, cause: error.cause)
+        }
+        return error.journalError
+    }
+
+    /// Renames a written temporary snapshot into place, then prunes old snapshots and applies
+    /// retention.
+    func publishSnapshot(through sequence: UInt64) throws(JournalError) {
+        if let failure { throw failure }
         do {
-            try writeSnapshotFile(snapshot, storage: storage, directory: directory)
+            try publishSnapshotTemporary(sequence: sequence, storage: storage, directory: directory)
         } catch {
-            if error.isSyncFailure {
-                throw failStop("snapshot \(error.path) failed at \(error.step.rawValue)", offset: 0, cause: error.cause)
-            }
-            throw error.journalError
+            throw snapshotFailed(error)
         }
         snapshots.removeAll { $0 == sequence }
         snapshots.insert(sequence, at: 0)

@@ -145,6 +145,16 @@ package struct SnapshotWriteFailure: Error, Sendable {
 package func writeSnapshotFile(
     _ snapshot: JournalSnapshot, storage: any JournalStorage, directory: String
 ) throws(SnapshotWriteFailure) {
+    try writeSnapshotTemporary(snapshot, storage: storage, directory: directory)
+    try publishSnapshotTemporary(sequence: snapshot.sequence, storage: storage, directory: directory)
+}
+
+/// The slow half of a snapshot write (the bulk of the bytes and their fdatasync) into
+/// `snapshot-<seq>.snap.tmp`. Needs no coordination with appends: recovery ignores and removes
+/// temporary files.
+package func writeSnapshotTemporary(
+    _ snapshot: JournalSnapshot, storage: any JournalStorage, directory: String
+) throws(SnapshotWriteFailure) {
     let temporary = joinPath(directory, JournalFileName.snapshotTemporary(sequence: snapshot.sequence).name)
     let final = joinPath(directory, JournalFileName.snapshot(sequence: snapshot.sequence).name)
     let image = SnapshotFormat.encode(snapshot)
@@ -159,12 +169,22 @@ package func writeSnapshotFile(
         try file.writeAll(image, at: 0)
         step = .fsync
         try file.sync()
-        step = .rename
+    } catch {
+        try? storage.remove(temporary)
+        throw SnapshotWriteFailure(step: step, cause: error, path: final)
+    }
+}
+
+/// The quick half: renames the synced temporary file into place and fsyncs the directory.
+package func publishSnapshotTemporary(sequence: UInt64, storage: any JournalStorage, directory: String) throws(SnapshotWriteFailure) {
+    let temporary = joinPath(directory, JournalFileName.snapshotTemporary(sequence: sequence).name)
+    let final = joinPath(directory, JournalFileName.snapshot(sequence: sequence).name)
+    var step = SnapshotStep.rename
+    do {
         try storage.rename(temporary, to: final)
         step = .dirsync
         try storage.syncDirectory(directory)
     } catch {
-        if step == .tmpWrite || step == .fsync { try? storage.remove(temporary) }
         throw SnapshotWriteFailure(step: step, cause: error, path: final)
     }
 }

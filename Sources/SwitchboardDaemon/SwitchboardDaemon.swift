@@ -94,6 +94,11 @@ public enum SwitchboardDaemon {
         } else {
             markAdminBound()
         }
+        if configuration.snapshotEveryRecords > 0 {
+            // Before the listeners: shut down after them, so the last snapshot covers the drain.
+            services.append(.init(service: CaseloadSnapshotter(
+                store: store, engine: caseload, everyRecords: configuration.snapshotEveryRecords, logger: logger)))
+        }
         services += servers.map { .init(service: $0) }
         if let load = runtime.reloadConfiguration {
             services.append(.init(service: ConfigurationReloader(

@@ -135,11 +135,45 @@ struct CaseloadCommand: ParsableCommand {
     }
 
     struct Hash: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The caseload's canonical hash (equal for equal caseloads, however built).")
+        static let configuration = CommandConfiguration(
+            abstract: "The caseload's canonical hash (equal for equal caseloads, however built).",
+            discussion: """
+                By default the caseload is read from the newest snapshot and the records after it, \
+                as the daemon starts. --full replays every record instead (the journal must still \
+                hold them all); --verify does both and exits 1 when the hashes differ.
+                """)
         @OptionGroup var location: Location
+        @Flag(help: "Replay every record, ignoring snapshots.") var full = false
+        @Flag(help: "Compare the snapshot-based and the full-replay hash; exit 1 when they differ.") var verify = false
 
         func run() throws {
-            print(try location.load().canonicalHash)
+            let directory = JournalConfiguration(stateDirectory: location.state).directory
+            func read(fromSnapshot: Bool) throws -> CaseloadState.Replay {
+                do {
+                    return try CaseloadState.replay(directory: directory, fromSnapshot: fromSnapshot)
+                } catch {
+                    throw CLIError(file: directory, "\(error)").report()
+                }
+            }
+            let primary = try read(fromSnapshot: !full)
+            var stderr = StandardError()
+            for skipped in primary.skippedSnapshots { print("switchboard: warning: snapshot skipped: \(skipped)", to: &stderr) }
+            guard verify else {
+                if location.json {
+                    return print(#"{"hash":"\#(primary.state.canonicalHash)","snapshot_seq":\#(primary.snapshotSequence),"records_replayed":\#(primary.records)}"#)
+                }
+                return print(primary.state.canonicalHash)
+            }
+            let replayed = full ? primary : try read(fromSnapshot: false)
+            let snapshotHash = primary.state.canonicalHash, fullHash = replayed.state.canonicalHash
+            if location.json {
+                print(#"{"snapshot_hash":"\#(snapshotHash)","snapshot_seq":\#(primary.snapshotSequence),"full_replay_hash":"\#(fullHash)","match":\#(snapshotHash == fullHash)}"#)
+            } else {
+                print("snapshot \(primary.snapshotSequence) + \(primary.records) records: \(snapshotHash)")
+                print("full replay of \(replayed.records) records: \(fullHash)")
+                print(snapshotHash == fullHash ? "match" : "MISMATCH")
+            }
+            if snapshotHash != fullHash { throw ExitCode(1) }
         }
     }
 }

@@ -13,6 +13,9 @@ struct PipelineHarness {
     let pipeline: InboundPipeline
     let journal: FileJournal
     let disk: FaultInjectingStorage
+    let store: InboundStore
+    /// The simulated disk under the fault injector (what a restart finds).
+    let base: CrashSimStorage
 
     static let fixedNow: Int64 = 1_795_000_000_000_000  // 2026-11-18, in microseconds
 
@@ -22,6 +25,14 @@ struct PipelineHarness {
     ) async throws -> PipelineHarness {
         let base = CrashSimStorage()
         try base.createDirectory("/state")
+        return try await make(on: base, rules: rules, syncDelayMicroseconds: syncDelayMicroseconds, withCaseload: withCaseload, tweak)
+    }
+
+    /// A pipeline over an existing simulated disk (a restart: recovery, snapshot, tail).
+    static func make(
+        on base: CrashSimStorage, rules: [FaultRule] = [], syncDelayMicroseconds: Int = 0, withCaseload: Bool = false,
+        _ tweak: (inout InboundConfiguration) -> Void = { _ in }
+    ) async throws -> PipelineHarness {
         let disk = FaultInjectingStorage(wrapping: base, rules: rules)
         disk.syncDelayMicroseconds = syncDelayMicroseconds
         let journal = try await FileJournal.open(JournalConfiguration(directory: "/state/journal"), storage: disk)
@@ -31,7 +42,13 @@ struct PipelineHarness {
         tweak(&configuration)
         let caseload = withCaseload ? CaseloadEngine(store: store, rules: CaseloadRules()) : nil
         let pipeline = InboundPipeline(configuration: configuration, store: store, caseload: caseload, now: { fixedNow })
-        return PipelineHarness(pipeline: pipeline, journal: journal, disk: disk)
+        return PipelineHarness(pipeline: pipeline, journal: journal, disk: disk, store: store, base: base)
+    }
+
+    /// Closes this journal and opens the store again on the same disk, without faults.
+    func restarted(withCaseload: Bool = true) async throws -> PipelineHarness {
+        await journal.close()
+        return try await Self.make(on: base, withCaseload: withCaseload)
     }
 
     /// Runs one frame through the pipeline and waits for its answer.

@@ -39,9 +39,17 @@ extension DaemonTests {
             // A resend changes nothing; a restart rebuilds the same caseload from the journal.
             #expect(try Fixture.ack(try Fixture.sample("adt_a03.hl7"), port: daemon.port).isAccept)
             #expect(daemon.terminate() == 0)
+            // A clean shutdown writes a snapshot; the restart reads it instead of every record.
+            let written = try #require(daemon.errorLines(containing: "caseload snapshot written").last)
+            let covered = try #require(written.split(separator: " ").first { $0.hasPrefix("snapshot.seq=") })
+            #expect(covered != "snapshot.seq=0")
             try daemon.restart()
+            let rebuilt = try #require(daemon.currentRunErrorLines.first { $0.contains("duplicate index and caseload rebuilt") })
+            #expect(rebuilt.split(separator: " ").contains(covered) && rebuilt.contains("journal.records_scanned=0"), "\(rebuilt)")
             let after = Fixture.run(["caseload", "hash", "--state", daemon.stateDirectory]).output
             #expect(before == after && before.count == 17)
+            let verified = Fixture.run(["caseload", "hash", "--verify", "--state", daemon.stateDirectory])
+            #expect(verified.status == 0 && verified.output.contains("match"), "\(verified.output)\(verified.errorOutput)")
             let admin2 = try #require(daemon.waitForAdminPort())
             let again = try LoopbackHTTP.get(port: admin2, path: "/api/v1/patients/MRN100001")
             #expect(again.body == patient.body)

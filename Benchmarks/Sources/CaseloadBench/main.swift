@@ -1,5 +1,5 @@
 // caseload-bench: how fast decisions are made and events applied, memory per patient, and the
-// start-up cost of rebuilding the caseload from journal records (no snapshot).
+// start-up cost of rebuilding the caseload from journal records, and from a snapshot plus a tail.
 //   swift run -c release --package-path Benchmarks caseload-bench [patients]
 import Caseload
 import CaseloadStore
@@ -98,11 +98,67 @@ for command in commands {
 check = CaseloadState()
 let beforeStartup = residentMegabytes()
 var rebuilt = CaseloadState()
+// The state a snapshot taken `tail` records before the end would hold (the daemon's default
+// snapshot interval is 50,000 records, so a start-up replays at most about that many).
+let tail = min(50_000, payloads.count)
+var atSnapshot = CaseloadState()
 let startupTime = try seconds {
     for (index, payload) in payloads.enumerated() {
         rebuilt.apply(try InboundRecordCodec.decode(payload), sequence: UInt64(index + 1))
+        if index + 1 == payloads.count - tail { atSnapshot = rebuilt }
     }
 }
 print("rebuild from records (decode + apply + audit): \(fixed(startupTime, 2)) s for \(payloads.count) records")
 print("memory per patient (rebuilt caseload incl. audit trail): \(fixed((residentMegabytes() - beforeStartup) * 1_048_576 / Double(patients), 0)) bytes")
-print("hash \(rebuilt.canonicalHash)")
+let fullHash = rebuilt.canonicalHash
+print("hash \(fullHash)")
+
+// Snapshots. The duplicate index holds one key per record (up to its 1,000,000 default cap),
+// each with its ACK (about 110 bytes).
+let ackTemplate = Array("MSH|^~\\&|SWITCHBOARD|CC|ADT1|GHH|20260101000000||ACK^A01^ACK|ACK000000000|P|2.5.1\rMSA|AA|MSG000000000".utf8)
+let snapshotRecords = payloads.count - tail
+let keys = (0..<min(snapshotRecords, 1_000_000)).map { index in
+    var ack = ackTemplate
+    ack[ack.count - 1] = UInt8(48 + index % 10)
+    return DuplicateIndex.StoredKey(key: DuplicateKey(sendingApplication: "ADT1", sendingFacility: "GHH", controlID: "MSG\(index)"),
+                                    hash: UInt64(index), ack: ack, sequence: UInt64(index + 1), receivedAtMicroseconds: 1_795_000_000_000_000)
+}
+var blob: [UInt8] = []
+let encodeTime = seconds { blob = StoreSnapshotCodec.encode(StoreSnapshot(caseload: atSnapshot, duplicates: keys)) }
+print("snapshot encode: \(fixed(encodeTime, 2)) s, \(fixed(Double(blob.count) / 1_048_576, 0)) MB (\(keys.count) duplicate keys)")
+atSnapshot = CaseloadState()
+
+// The live path's cost of a snapshot: the first change to each shared table copies it.
+var shared = rebuilt
+let holder = shared
+let lastCommand = commands[commands.count - 1]
+let cowTime = try seconds {
+    let decision = try decider.decide(CaseloadCommand(action: .admit(.admit), patient: lastCommand.patient,
+                                                      visit: VisitFacts(visitNumber: "VX", patientClass: "I", location: "4WEST^1", admittedAt: start),
+                                                      at: start + 999_999), in: shared)
+    shared.apply(decision)
+    shared.recordAudit(AuditEntry(sequence: 0, controlID: "X", messageType: "ADT^A01", at: 0, patientID: decision.patientID, changes: []))
+}
+print("first decision while a snapshot holds the caseload (copies the tables it touches): \(fixed(cowTime * 1000, 0)) ms")
+_ = holder.eventCount
+shared = CaseloadState()
+
+// Start-up from the snapshot plus the tail, as InboundStore.open does it.
+var restored = CaseloadState()
+let index = DuplicateIndex()
+var phases: [String] = []
+let restoreTime = try seconds {
+    var snapshot = StoreSnapshot(caseload: CaseloadState(), duplicates: [])
+    let decodeTime = try seconds { snapshot = try StoreSnapshotCodec.decode(blob, loadingDuplicatesInto: index, receivedSince: 0) }
+    restored = snapshot.caseload
+    snapshot = StoreSnapshot(caseload: CaseloadState(), duplicates: [])
+    let tailTime = try seconds {
+        for position in snapshotRecords..<payloads.count {
+            restored.apply(try InboundRecordCodec.decode(payloads[position]), sequence: UInt64(position + 1))
+        }
+    }
+    phases = ["decode with the duplicate index \(fixed(decodeTime, 2)) s (\(index.count) keys)", "tail \(fixed(tailTime, 2)) s"]
+}
+print("  start-up phases: \(phases.joined(separator: ", "))")
+let restoredHash = restored.canonicalHash
+print("start-up from snapshot + \(tail) records (decode, duplicate index, tail): \(fixed(restoreTime, 2)) s; hash \(restoredHash) \(restoredHash == fullHash ? "== full replay" : "!= FULL REPLAY \(fullHash)")")

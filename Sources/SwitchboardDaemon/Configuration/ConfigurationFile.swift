@@ -215,6 +215,7 @@ public enum ConfigurationFile {
             }
             if let count = try integer("duplicates.max_entries", in: 0...100_000_000) { c.duplicates.maxEntries = count }
             if let bytes = try integer("journal.segment_bytes", in: 4096...(1 << 40)) { c.journalSegmentSize = bytes }
+            if let records = try integer("journal.snapshot_every_records", in: 0...1_000_000_000) { c.snapshotEveryRecords = records }
             if let level = text("log.level") {
                 guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                     throw fail("log.level", "expected trace, debug, info, notice, warning, error or critical, got '\(level)'")

@@ -23,6 +23,10 @@ public struct DaemonConfiguration: Sendable {
     public var duplicates = DuplicateIndex.Configuration()
     /// The journal's layout and limits (its directory follows ``stateDirectory``).
     public var journalSegmentSize: Int = 64 << 20
+    /// A snapshot of the caseload and the duplicate index is written once this many records were
+    /// journaled since the last one (checked every few seconds), and at a clean shutdown; start-up
+    /// then reads the snapshot and only the records after it. 0: never.
+    public var snapshotEveryRecords: Int = 50_000
     /// Log level (`trace` ... `critical`). Default `info`: one line per message.
     public var logLevel: Logger.Level = .info
     /// Event-loop threads. Default: one per core.
@@ -68,6 +72,7 @@ public struct DaemonConfiguration: Sendable {
             "duplicates.retention_seconds": "\(duplicates.retentionSeconds)",
             "duplicates.max_entries": "\(duplicates.maxEntries)",
             "journal.segment_bytes": "\(journalSegmentSize)",
+            "journal.snapshot_every_records": "\(snapshotEveryRecords)",
             "admin.listen": adminAddress.map(\.description) ?? "off",
         ]
     }
