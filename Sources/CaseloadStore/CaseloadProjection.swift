@@ -12,6 +12,29 @@ extension CaseloadState {
                                at: decision.at, patientID: decision.patientID, changes: decision.changes))
     }
 
+    /// Applies a coordinator's journaled action and its audit entry.
+    public mutating func apply(_ record: ActionRecord, sequence: UInt64) {
+        apply(record.decision)
+        recordAudit(AuditEntry(sequence: sequence, controlID: "", messageType: record.auditType, at: record.decision.at,
+                               patientID: record.decision.patientID, changes: record.decision.changes))
+    }
+
+    /// Applies any journal payload that carries caseload events (inbound messages, coordinator
+    /// actions). Returns false for a payload this build cannot decode (skipped by replays).
+    @discardableResult
+    public mutating func apply(payload: [UInt8], sequence: UInt64) -> Bool {
+        switch InboundRecordCodec.kind(of: payload) {
+        case .inbound:
+            guard let record = try? InboundRecordCodec.decode(payload) else { return false }
+            apply(record, sequence: sequence)
+        case .action:
+            guard let record = try? ActionRecordCodec.decode(payload) else { return false }
+            apply(record, sequence: sequence)
+        case nil: return false
+        }
+        return true
+    }
+
     /// How a caseload was read from a journal directory.
     public struct Replay: Sendable {
         public var state: CaseloadState
@@ -51,11 +74,7 @@ extension CaseloadState {
             if records == 0, record.sequence > expected { gap = record.sequence }
             records += 1
             expected = record.sequence + 1
-            guard let inbound = try? InboundRecordCodec.decode(Array(payload)) else {
-                undecodable += 1
-                return
-            }
-            state.apply(inbound, sequence: record.sequence)
+            if !state.apply(payload: Array(payload), sequence: record.sequence) { undecodable += 1 }
         }
         if let problem = walk.problem { throw problem }
         if let gap {

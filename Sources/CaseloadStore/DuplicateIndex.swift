@@ -203,8 +203,13 @@ public final class DuplicateIndex: Sendable {
             state.entries.reserveCapacity(state.entries.count + keys.count)
             state.order.reserveCapacity(state.order.count + keys.count)
             for stored in keys where stored.receivedAtMicroseconds >= cutoff {
-                if case .stored = state.entries[stored.key] { continue }
-                state.entries[stored.key] = .stored(hash: stored.hash, ack: stored.ack, sequence: stored.sequence)
+                // One hash per key: insert, and put the first store back in the rare case the
+                // key was already there.
+                let entry = Entry.stored(hash: stored.hash, ack: stored.ack, sequence: stored.sequence)
+                if let old = state.entries.updateValue(entry, forKey: stored.key), case .stored = old {
+                    state.entries[stored.key] = old
+                    continue
+                }
                 state.order.append(Remembered(key: stored.key, receivedAt: stored.receivedAtMicroseconds, sequence: stored.sequence))
                 state.storedCount += 1
             }

@@ -32,9 +32,7 @@ public final class InboundStore: Sendable {
         var state = snapshot.caseload
         snapshot = StoreSnapshot(caseload: CaseloadState(), duplicates: [])  // one owner: no table copies below
         try await Self.forEachRecord(in: journal, from: from) { record in
-            guard InboundRecordCodec.kind(of: record.payload) == .inbound,
-                  let inbound = try? InboundRecordCodec.decode(record.payload) else { return }
-            state.apply(inbound, sequence: record.sequence)
+            state.apply(payload: record.payload, sequence: record.sequence)
         }
         return state
     }
@@ -100,6 +98,10 @@ public final class InboundStore: Sendable {
         snapshot = StoreSnapshot(caseload: CaseloadState(), duplicates: [])
         try await forEachRecord(in: journal, from: from) { record in
             scanned += 1
+            if InboundRecordCodec.kind(of: record.payload) == .action {
+                if !caseload.apply(payload: record.payload, sequence: record.sequence) { undecodable += 1 }
+                return
+            }
             guard InboundRecordCodec.kind(of: record.payload) == .inbound else { return }
             do {
                 let inbound = try InboundRecordCodec.decode(record.payload)

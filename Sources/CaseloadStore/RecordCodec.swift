@@ -18,6 +18,8 @@
 public enum RecordKind: UInt8, Sendable {
     /// An ``InboundRecord``.
     case inbound = 0x49
+    /// An ``ActionRecord`` (a coordinator's action on the caseload).
+    case action = 0x41
 }
 
 /// A journal payload that could not be decoded.

@@ -3,6 +3,7 @@
 public import Caseload
 public import CaseloadStore
 import HL7
+import Journal
 import Synchronization
 
 /// Owns the in-memory caseload of a running daemon.
@@ -92,6 +93,54 @@ public final class CaseloadEngine: Sendable {
             live.pending += 1
             submit(.decided(decision))
         }
+    }
+
+    /// Why a coordinator's action was not taken.
+    public enum ActionFailure: Error, Sendable, Equatable, CustomStringConvertible {
+        /// The action does not apply (unknown task, task not open, ...).
+        case refused(CoordinatorActionError)
+        /// Nothing was stored (journal full or stopped, caseload being rebuilt): try later.
+        case unavailable(String)
+
+        public var description: String {
+            switch self {
+            case .refused(let error): "\(error)"
+            case .unavailable(let reason): reason
+            }
+        }
+    }
+
+    /// Decides a coordinator's action, journals it (with its events) and returns the decision
+    /// once it is durable. Serialized with message decisions, like them.
+    public func perform(_ action: CoordinatorAction, peer: String, recordedAtMicroseconds: Int64)
+        async throws(ActionFailure) -> (decision: CaseloadDecision, sequence: UInt64)
+    {
+        let journal = store.journal
+        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Result<(CaseloadDecision, UInt64), ActionFailure>, Never>) in
+            live.withLock { live in
+                if live.rebuilding { return continuation.resume(returning: .failure(.unavailable("caseload being rebuilt after a storage failure"))) }
+                let decision: CaseloadDecision
+                do throws(CoordinatorActionError) {
+                    decision = try live.decider.decide(action, in: live.state)
+                } catch {
+                    return continuation.resume(returning: .failure(.refused(error)))
+                }
+                live.state.apply(decision)
+                live.pending += 1
+                let record = ActionRecord(recordedAtMicroseconds: recordedAtMicroseconds, peer: peer, action: action, decision: decision)
+                journal.append(ActionRecordCodec.encode(record)) { [self] result in
+                    switch result {
+                    case .success(let sequence):
+                        committed(decision, sequence: sequence, controlID: "", messageType: record.auditType)
+                        continuation.resume(returning: .success((decision, sequence)))
+                    case .failure(let error):
+                        failed()
+                        continuation.resume(returning: .failure(.unavailable("not stored: journal \(error.code)")))
+                    }
+                }
+            }
+        }
+        return try outcome.get()
     }
 
     /// The append of a decided message is durable.

@@ -1,4 +1,5 @@
-// A minimal HTTP/1.1 GET over loopback, for the admin endpoints in black-box tests.
+// A minimal HTTP/1.1 client over loopback (GET, POST with JSON), for the admin endpoints in
+// black-box tests.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -20,9 +21,20 @@ public enum LoopbackHTTP {
     }
 
     public static func get(port: Int, path: String, timeout: Double = 10) throws -> Response {
+        try exchange("GET", port: port, path: path, body: nil, timeout: timeout)
+    }
+
+    /// `POST path` with a JSON body.
+    public static func post(port: Int, path: String, json: String, timeout: Double = 10) throws -> Response {
+        try exchange("POST", port: port, path: path, body: json, timeout: timeout)
+    }
+
+    private static func exchange(_ method: String, port: Int, path: String, body: String?, timeout: Double) throws -> Response {
         let fd = try LoopbackMLLPConnection.connectSocket(port: port, timeout: timeout)
         defer { close(fd) }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)
+        var requestHead = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        if let body { requestHead += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
+        let request = Array((requestHead + "\r\n" + (body ?? "")).utf8)
         guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else {
             throw Failure(description: "send failed: \(String(cString: strerror(errno)))")
         }
@@ -33,7 +45,7 @@ public enum LoopbackHTTP {
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let remaining = deadline - monotonicSeconds()
             guard remaining > 0, poll(&poller, 1, Int32(remaining * 1000)) > 0 else {
-                throw Failure(description: "no complete answer to GET \(path) within \(timeout) s")
+                throw Failure(description: "no complete answer to \(method) \(path) within \(timeout) s")
             }
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count <= 0 { break }

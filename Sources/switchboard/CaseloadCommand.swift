@@ -6,7 +6,7 @@ import SwitchboardDaemon
 
 /// `switchboard caseload`: the care team's view of a state directory (read-only; works while
 /// the daemon runs).
-struct CaseloadCommand: ParsableCommand {
+struct CaseloadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "caseload",
         abstract: "Query the caseload kept in a state directory (read-only, also while the daemon runs).",
@@ -20,9 +20,10 @@ struct CaseloadCommand: ParsableCommand {
               switchboard caseload patient GHH:MRN100001 --state /var/lib/switchboard --json
               switchboard caseload tasks --coordinator coord-a --due today --state /var/lib/switchboard
               switchboard caseload history --patient MRN100001 --state /var/lib/switchboard
+              switchboard caseload report --since 2026-11-01 --config /etc/switchboard/switchboard.yaml --state /var/lib/switchboard
               switchboard caseload hash --state /var/lib/switchboard
             """,
-        subcommands: [Cases.self, PatientCommand.self, Tasks.self, Referrals.self, History.self, Hash.self]
+        subcommands: [Cases.self, PatientCommand.self, Tasks.self, Referrals.self, History.self, Report.self, Hash.self]
     )
 
     struct Location: ParsableArguments {
@@ -131,6 +132,52 @@ struct CaseloadCommand: ParsableCommand {
                 print("#\(entry.sequence)  \(entry.at)  \(entry.messageType)  \(entry.controlID)")
                 for change in entry.changes { print("    \(change)") }
             }
+        }
+    }
+
+    struct Report: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Quality figures: open cases per coordinator, overdue tasks, discharges contacted in time, 30-day readmissions.",
+            discussion: """
+                Discharges and admissions are counted from --since (default: 30 days before --until) \
+                until --until (default: now), when tasks are also judged overdue or not. \
+                --config reads the coordinators and the readmission window from the daemon's \
+                configuration file; without it, coordinators are listed by id as the caseload names them.
+                """)
+        @OptionGroup var location: Location
+        @Option(help: ArgumentHelp("Count discharges and admissions from this day (YYYY-MM-DD or ISO 8601).", valueName: "DATE"))
+        var since: String?
+        @Option(help: ArgumentHelp("The report's moment: overdue is judged and the period ends here (default: now).", valueName: "DATE"))
+        var until: String?
+        @Option(help: ArgumentHelp("The daemon's configuration file (coordinators, rules).", valueName: "FILE"))
+        var config: String?
+
+        func run() async throws {
+            var configuration = DaemonConfiguration()
+            if let config {
+                do {
+                    try await ConfigurationFile.apply(config, to: &configuration)
+                } catch {
+                    throw CLIError("\(error)").report()
+                }
+            }
+            var now = CaseloadQueryTime.now
+            if let until {
+                guard let parsed = CaseloadQueryTime.parse(until) else {
+                    throw CLIError("--until: expected YYYY-MM-DD or an ISO 8601 time, got '\(until)'").report()
+                }
+                now = parsed
+            }
+            var from = now - 30 * 86_400
+            if let since {
+                guard let parsed = CaseloadQueryTime.parse(since) else {
+                    throw CLIError("--since: expected YYYY-MM-DD or an ISO 8601 time, got '\(since)'").report()
+                }
+                from = parsed
+            }
+            let state = try location.load()
+            let view = CaseloadViews.report(QualityReport(state: state, rules: configuration.caseloadRules, now: now, since: from))
+            print(location.json ? CaseloadViews.json(view) : CaseloadViews.text(view))
         }
     }
 

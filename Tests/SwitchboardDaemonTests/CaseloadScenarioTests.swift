@@ -55,5 +55,58 @@ extension DaemonTests {
             #expect(again.body == patient.body)
             #expect(daemon.terminate() == 0)
         }
+
+        @Test("a coordinator completes the post-discharge call: journaled, in the report, kept across a restart")
+        func completingATaskThroughTheAPI() throws {
+            let daemon = try Fixture.startDaemon()
+            defer { daemon.cleanUp() }
+            for name in ["adt_a01.hl7", "adt_a03.hl7"] {
+                #expect(try Fixture.ack(try Fixture.sample(name), port: daemon.port).isAccept, "\(name)")
+            }
+            let admin = try #require(daemon.waitForAdminPort())
+            let open = try LoopbackHTTP.get(port: admin, path: "/api/v1/tasks")
+            let tasks = try #require(try JSONSerialization.jsonObject(with: Data(open.body.utf8)) as? [[String: Any]])
+            let contact = try #require(tasks.first { $0["kind"] as? String == "post-discharge-contact" })
+            let id = try #require(contact["id"] as? String)
+
+            // Wrong requests are answered with their reason; nothing is journaled for them.
+            #expect(try LoopbackHTTP.post(port: admin, path: "/api/v1/tasks/T-999/complete", json: #"{"by":"coord-a"}"#).status == 404)
+            #expect(try LoopbackHTTP.post(port: admin, path: "/api/v1/tasks/\(id)/complete", json: "not json").status == 400)
+            #expect(try LoopbackHTTP.post(port: admin, path: "/api/v1/tasks/\(id)/complete", json: #"{"by":""}"#).status == 400)
+
+            let done = try LoopbackHTTP.post(port: admin, path: "/api/v1/tasks/\(id)/complete",
+                                             json: #"{"by":"coord-a","note":"called, doing well","at":"2026-12-04T15:00:00Z"}"#)
+            #expect(done.status == 200 && done.body.contains("\"satisfied\"") && done.body.contains("completed by coord-a"), "\(done.body)")
+            let again = try LoopbackHTTP.post(port: admin, path: "/api/v1/tasks/\(id)/complete", json: #"{"by":"coord-a"}"#)
+            #expect(again.status == 409)
+
+            // The report over the sample's dates counts the discharge (2026-12-03) as contacted in
+            // time (due the end of the second business day after it).
+            let report = try LoopbackHTTP.get(port: admin, path: "/api/v1/reports/summary?since=2026-11-01&until=2026-12-31")
+            #expect(report.status == 200)
+            let summary = try #require(try JSONSerialization.jsonObject(with: Data(report.body.utf8)) as? [String: Any])
+            let contacts = try #require(summary["dischargeContacts"] as? [String: Any])
+            #expect(contacts["discharges"] as? Int == 1, "\(report.body)")
+            #expect(contacts["contactedInTime"] as? Int == 1 && contacts["shareInTime"] as? Double == 1, "\(report.body)")
+            #expect(try LoopbackHTTP.get(port: admin, path: "/api/v1/reports/summary?since=someday").status == 400)
+
+            // The CLI reads the same from the journal, and the history names the action.
+            let cli = Fixture.run(["caseload", "report", "--since", "2026-11-01", "--until", "2026-12-31", "--state", daemon.stateDirectory, "--json"])
+            #expect(cli.status == 0 && cli.output.contains("\"discharges\" : 1"), "\(cli.output)\(cli.errorOutput)")
+            let text = Fixture.run(["caseload", "report", "--since", "2026-11-01", "--until", "2026-12-31", "--state", daemon.stateDirectory])
+            #expect(text.output.contains("Discharges contacted within the business-day window: 100%"), "\(text.output)")
+            let history = Fixture.run(["caseload", "history", "--patient", "MRN100001", "--state", daemon.stateDirectory])
+            #expect(history.output.contains("ACTION^COMPLETE-TASK") && history.output.contains("called, doing well"), "\(history.output)")
+
+            // Across a restart (snapshot + tail) the task stays done.
+            #expect(daemon.terminate() == 0)
+            try daemon.restart()
+            let admin2 = try #require(daemon.waitForAdminPort())
+            let all = try LoopbackHTTP.get(port: admin2, path: "/api/v1/tasks?status=all")
+            #expect(all.body.contains("completed by coord-a: called, doing well"))
+            let verified = Fixture.run(["caseload", "hash", "--verify", "--state", daemon.stateDirectory])
+            #expect(verified.status == 0, "\(verified.output)")
+            #expect(daemon.terminate() == 0)
+        }
     }
 }
