@@ -49,6 +49,12 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
+        // The system zlib, for gzip-compressed replay archives.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // HL7 v2.xml <-> the HL7 model, through a hardened libxml2 streaming reader.
         .target(name: "HL7XML", dependencies: ["HL7", "CLibXML2"], swiftSettings: strictSettings),
         // Segmented append-only log of opaque records.
@@ -102,7 +108,7 @@ let package = Package(
         .target(
             name: "SwitchboardDaemon",
             dependencies: [
-                "HL7", "HL7XML", "Journal", "MLLP", "Caseload", "CaseloadStore", "Integration", "CProcessControl",
+                "HL7", "HL7XML", "Journal", "MLLP", "Caseload", "CaseloadStore", "Integration", "CProcessControl", "CZlib",
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "NIOCore", package: "swift-nio"),

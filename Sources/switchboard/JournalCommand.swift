@@ -10,7 +10,7 @@ struct JournalCommand: AsyncParsableCommand {
             and may run beside a live daemon, except `repair`, which takes the writer lock.
             Exit codes: 0 success, 1 damage found or the work failed, 2 bad usage or input.
             """,
-        subcommands: [JournalVerifyCommand.self, JournalDumpCommand.self, JournalRepairCommand.self]
+        subcommands: [JournalVerifyCommand.self, JournalDumpCommand.self, JournalExportCommand.self, JournalRepairCommand.self]
     )
 }
 

@@ -7,6 +7,7 @@ extension Switchboard {
         InspectCommand.self,
         ConvertCommand.self,
         SendCommand.self,
+        ReplayCommand.self,
         BenchCommand.self,
         JournalCommand.self,
         ConfigCommand.self,

@@ -1,0 +1,255 @@
+import ArgumentParser
+import Foundation
+import HL7
+import Logging
+import MLLP
+import SwitchboardDaemon
+import Synchronization
+
+/// `switchboard replay ARCHIVE... (--to HOST:PORT | --state DIR)`
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Re-feed message archives to a running daemon (--to) or into a state directory (--state).",
+        discussion: """
+            ARCHIVE is a file, a directory (read recursively, in name order), a glob, or - for \
+            standard input. The format is sniffed per file: gzip-compressed or not, an MLLP-framed \
+            stream (as written by `switchboard journal export`), ER7 text with one or many messages \
+            (CR, LF or CRLF; blank lines between messages; FHS/BHS batches), or an HL7 v2.xml \
+            document. Damage (a broken frame, a truncated gzip file) is reported with its file and \
+            byte offset and the rest still replays.
+
+            --state applies the messages through the daemon's own pipeline (validation, \
+            duplicates, journal with fsync, caseload), in file order; it refuses a directory a \
+            daemon holds. --to sends them over MLLP, one at a time, checking that MSA-2 echoes \
+            MSH-10; a message without an answer is sent again (the same bytes) on a new connection.
+
+            Prints a summary by ACK code and message type; --report writes one JSON row per \
+            message (source, offset, control id, type, ACK, ERR texts). Replaying the same archive \
+            twice stores nothing the second time (duplicates are answered with their first ACK).
+            Exit codes: 0 every message accepted and no damage, 1 otherwise, 2 bad usage.
+
+            Examples:
+              switchboard replay samples/ --state /tmp/replayed
+              switchboard replay archive.mllp.gz --to 127.0.0.1:2575 --report replay.json
+              switchboard journal export --state /var/lib/switchboard > all.mllp && switchboard replay all.mllp --state /tmp/copy
+            """
+    )
+
+    @Argument(help: "Archives: files, directories, globs, or - for standard input.")
+    var archives: [String]
+
+    @Option(help: ArgumentHelp("Send to a running daemon at HOST:PORT.", valueName: "HOST:PORT"))
+    var to: String?
+
+    @Option(help: ArgumentHelp("Apply into this state directory (offline).", valueName: "DIR"))
+    var state: String?
+
+    @Option(help: ArgumentHelp("Configuration file for the offline pipeline (rules, limits).", valueName: "FILE"))
+    var config: String?
+
+    @Option(help: ArgumentHelp("Only messages whose MSH-9 matches (`*` matches any text), e.g. 'ADT^A0*'.", valueName: "PATTERN"))
+    var type: String?
+
+    @Option(help: "At most this many messages (after --type).")
+    var limit: Int?
+
+    @Option(help: ArgumentHelp("Write one JSON row per message to this file.", valueName: "FILE"))
+    var report: String?
+
+    @Option(help: "Online: seconds to wait for each ACK.")
+    var timeout: Double = 10
+
+    @Option(help: "Online: sends of the same bytes after a missing answer.")
+    var resends: Int = 2
+
+    @Option(help: "Online: at most this many messages per second.")
+    var rate: Double?
+
+    @Flag(help: "Online: stop at the first message not accepted.")
+    var stopOnError = false
+
+    @Option(help: "Offline: messages in flight (group commit).")
+    var window: Int = 256
+
+    @Option(name: .customLong("tls-ca"), help: ArgumentHelp("Online over TLS: trust server certificates from this CA (PEM).", valueName: "FILE"))
+    var tlsCA: String?
+
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("Online over TLS: client certificate chain (PEM).", valueName: "FILE"))
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("Online over TLS: the client certificate's private key (PEM).", valueName: "FILE"))
+    var tlsKey: String?
+
+    func validate() throws {
+        guard !archives.isEmpty else { throw ValidationError("give at least one ARCHIVE") }
+        guard (to == nil) != (state == nil) else { throw ValidationError("give exactly one of --to HOST:PORT and --state DIR") }
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        guard window >= 1, window <= 65_536 else { throw ValidationError("--window must be between 1 and 65536") }
+        if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
+        if config != nil, state == nil { throw ValidationError("--config applies to --state (offline) replays") }
+    }
+
+    func run() async throws {
+        let started = ContinuousClock.now
+        var items: [ReplayItem] = []
+        var problems: [ReplayInputProblem] = []
+        var stderr = StandardError()
+        do throws(CLIError) {
+            for (path, named) in try ArchivePaths.expand(archives) {
+                let (found, damage, _, _) = ReplayArchiveReader.read(try InputFile.read(path), source: path)
+                if found.isEmpty, !named {
+                    print("switchboard: \(path): no HL7 message, skipped", to: &stderr)
+                    continue
+                }
+                items += found
+                problems += damage
+            }
+        } catch {
+            throw error.report()
+        }
+        for problem in problems { print("switchboard: \(problem)", to: &stderr) }
+        if let type {
+            items = items.filter { TypePattern.matches(type, HL7HeaderPeek.peek($0.bytes)?.messageType ?? "") }
+        }
+        if let limit { items = Array(items.prefix(limit)) }
+
+        let progress = ReplayProgress(total: items.count)
+        let outcomes: [ReplayOutcome]
+        if let state {
+            var configuration = DaemonConfiguration()
+            if let config {
+                do {
+                    try await ConfigurationFile.apply(config, to: &configuration)
+                } catch {
+                    throw CLIError("\(error)").report()
+                }
+            }
+            configuration.stateDirectory = state
+            let logger = Logger(label: "switchboard.replay") { _ in SwiftLogNoOpLogHandler() }
+            do {
+                outcomes = try await ReplayRunner.offline(items, configuration: configuration, window: window, logger: logger) { _, _ in
+                    progress.advance()
+                }
+            } catch {
+                throw CLIError(file: state, error.message, exitCode: .workFailed).report()
+            }
+        } else {
+            let endpoint: MLLPEndpoint
+            do {
+                endpoint = try MLLPEndpoint(parsing: to ?? "")
+            } catch {
+                throw CLIError("--to: \(error.message)").report()
+            }
+            let tls: MLLPClientTLSConfiguration?
+            do {
+                tls = try tlsConfiguration()
+            } catch {
+                throw error.report()
+            }
+            do {
+                outcomes = try await ReplayRunner.online(
+                    items, to: endpoint, tls: tls, timeout: .milliseconds(Int64(timeout * 1000)), resends: resends,
+                    messagesPerSecond: rate, stopOnError: stopOnError) { _, outcome in
+                        progress.advance()
+                        if !outcome.accepted { print("switchboard: \(Self.line(outcome))", to: &stderr) }
+                    }
+            } catch {
+                throw CLIError("\(to ?? ""): \(error)", exitCode: .workFailed).report()
+            }
+        }
+        if let report {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            do {
+                try encoder.encode(outcomes).write(to: URL(fileURLWithPath: report))
+            } catch {
+                throw CLIError(file: report, "cannot write the report: \(error)", exitCode: .workFailed).report()
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print(ReplaySummary(outcomes).text)
+        print("in \(String(format: "%.2f", seconds)) s (\(Int(Double(outcomes.count) / max(seconds, 0.001))) messages/s)"
+              + (problems.isEmpty ? "" : "; \(problems.count) damaged input(s) reported above"))
+        if !problems.isEmpty || outcomes.contains(where: { !$0.accepted }) || outcomes.count < items.count {
+            throw ExitCode(1)
+        }
+    }
+
+    static func line(_ outcome: ReplayOutcome) -> String {
+        "\(outcome.source):\(outcome.offset) control_id=\(outcome.controlID) ack=\(outcome.ack)"
+            + outcome.errors.map { " err=\"\($0)\"" }.joined() + (outcome.note.map { " (\($0))" } ?? "")
+    }
+
+    private func tlsConfiguration() throws(CLIError) -> MLLPClientTLSConfiguration? {
+        guard let tlsCA else {
+            if tlsCertificate != nil || tlsKey != nil { throw CLIError("--tls-cert and --tls-key need --tls-ca") }
+            return nil
+        }
+        return MLLPClientTLSConfiguration(trustedCAPath: tlsCA, certificateChainPath: tlsCertificate, privateKeyPath: tlsKey)
+    }
+}
+
+/// `ADT^A0*` against `ADT^A01^ADT_A01`: `*` matches any text, and a pattern also matches a type
+/// that continues after it with more components (`ADT^A01` matches `ADT^A01^ADT_A01`).
+enum TypePattern {
+    static func matches(_ pattern: String, _ type: String) -> Bool {
+        wildcard(Array(pattern.utf8), Array(type.utf8)) || wildcard(Array((pattern + "^*").utf8), Array(type.utf8))
+    }
+
+    /// Glob matching with `*` only (iterative, linear backtracking).
+    static func wildcard(_ pattern: [UInt8], _ text: [UInt8]) -> Bool {
+        var p = 0, t = 0
+        var star: Int?, mark = 0
+        while t < text.count {
+            if p < pattern.count, pattern[p] == UInt8(ascii: "*") {
+                star = p
+                mark = t
+                p += 1
+            } else if p < pattern.count, pattern[p] == text[t] {
+                p += 1
+                t += 1
+            } else if let star {
+                p = star + 1
+                mark += 1
+                t = mark
+            } else {
+                return false
+            }
+        }
+        while p < pattern.count, pattern[p] == UInt8(ascii: "*") { p += 1 }
+        return p == pattern.count
+    }
+}
+
+/// Plain progress lines on standard error, at most one every 2 s.
+final class ReplayProgress: Sendable {
+    private struct State {
+        var done = 0
+        var lastPrint = ContinuousClock.now
+    }
+
+    private let state = Mutex(State())
+    private let total: Int
+    private let start = ContinuousClock.now
+
+    init(total: Int) { self.total = total }
+
+    func advance() {
+        let now = ContinuousClock.now
+        let done: Int? = state.withLock { state in
+            state.done += 1
+            guard now - state.lastPrint >= .seconds(2), state.done < total else { return nil }
+            state.lastPrint = now
+            return state.done
+        }
+        guard let done else { return }
+        let elapsed = now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let rate = Double(done) / max(seconds, 0.001)
+        let eta = Int(Double(total - done) / max(rate, 0.001))
+        var stderr = StandardError()
+        print("switchboard: replayed \(done)/\(total) (\(Int(rate)) messages/s, about \(eta) s left)", to: &stderr)
+    }
+}
