@@ -3,6 +3,7 @@ import Glibc
 import CaseloadStore
 import HL7
 import Journal
+import SwitchboardDaemon
 
 /// `switchboard journal export --state DIR`: the raw inbound messages as a replayable archive.
 struct JournalExportCommand: ParsableCommand {

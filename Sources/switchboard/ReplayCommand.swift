@@ -51,8 +51,23 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only messages whose MSH-9 matches (`*` matches any text), e.g. 'ADT^A0*'.", valueName: "PATTERN"))
     var type: String?
 
-    @Option(help: "At most this many messages (after --type).")
+    @Option(help: ArgumentHelp("Only messages with MSH-7 at or after this time (YYYY-MM-DD or ISO 8601).", valueName: "TIME"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Only messages with MSH-7 before this time.", valueName: "TIME"))
+    var until: String?
+
+    @Option(help: ArgumentHelp("Only messages from MSH-3 APP (and MSH-4 FACILITY).", valueName: "APP[^FACILITY]"))
+    var sender: String?
+
+    @Option(name: .customLong("control-id"), help: ArgumentHelp("Only the message(s) with this MSH-10 (repeatable).", valueName: "ID"))
+    var controlIDs: [String] = []
+
+    @Option(help: "At most this many messages (after the other filters).")
     var limit: Int?
+
+    @Option(help: "file (the archives' order, default) or msh7 (by message time, stable).")
+    var order: String = "file"
 
     @Option(help: ArgumentHelp("Write one JSON row per message to this file.", valueName: "FILE"))
     var report: String?
@@ -88,6 +103,7 @@ struct ReplayCommand: AsyncParsableCommand {
         guard window >= 1, window <= 65_536 else { throw ValidationError("--window must be between 1 and 65536") }
         if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
         if config != nil, state == nil { throw ValidationError("--config applies to --state (offline) replays") }
+        guard ReplaySelection.Order(rawValue: order) != nil else { throw ValidationError("--order must be file or msh7") }
     }
 
     func run() async throws {
@@ -109,10 +125,20 @@ struct ReplayCommand: AsyncParsableCommand {
             throw error.report()
         }
         for problem in problems { print("switchboard: \(problem)", to: &stderr) }
-        if let type {
-            items = items.filter { TypePattern.matches(type, HL7HeaderPeek.peek($0.bytes)?.messageType ?? "") }
+        var selection = ReplaySelection()
+        selection.type = type
+        selection.sender = sender
+        selection.controlIDs = Set(controlIDs)
+        selection.limit = limit
+        selection.order = ReplaySelection.Order(rawValue: order) ?? .file
+        for (name, text, bound) in [("--since", since, \ReplaySelection.since), ("--until", until, \ReplaySelection.until)] {
+            guard let text else { continue }
+            guard let time = CaseloadQueryTime.parse(text) else {
+                throw CLIError("\(name): expected YYYY-MM-DD or an ISO 8601 time, got '\(text)'").report()
+            }
+            selection[keyPath: bound] = time
         }
-        if let limit { items = Array(items.prefix(limit)) }
+        items = selection.apply(to: items)
 
         let progress = ReplayProgress(total: items.count)
         let outcomes: [ReplayOutcome]
@@ -188,38 +214,6 @@ struct ReplayCommand: AsyncParsableCommand {
             return nil
         }
         return MLLPClientTLSConfiguration(trustedCAPath: tlsCA, certificateChainPath: tlsCertificate, privateKeyPath: tlsKey)
-    }
-}
-
-/// `ADT^A0*` against `ADT^A01^ADT_A01`: `*` matches any text, and a pattern also matches a type
-/// that continues after it with more components (`ADT^A01` matches `ADT^A01^ADT_A01`).
-enum TypePattern {
-    static func matches(_ pattern: String, _ type: String) -> Bool {
-        wildcard(Array(pattern.utf8), Array(type.utf8)) || wildcard(Array((pattern + "^*").utf8), Array(type.utf8))
-    }
-
-    /// Glob matching with `*` only (iterative, linear backtracking).
-    static func wildcard(_ pattern: [UInt8], _ text: [UInt8]) -> Bool {
-        var p = 0, t = 0
-        var star: Int?, mark = 0
-        while t < text.count {
-            if p < pattern.count, pattern[p] == UInt8(ascii: "*") {
-                star = p
-                mark = t
-                p += 1
-            } else if p < pattern.count, pattern[p] == text[t] {
-                p += 1
-                t += 1
-            } else if let star {
-                p = star + 1
-                mark += 1
-                t = mark
-            } else {
-                return false
-            }
-        }
-        while p < pattern.count, pattern[p] == UInt8(ascii: "*") { p += 1 }
-        return p == pattern.count
     }
 }
 

@@ -75,15 +75,19 @@ public enum ReplayRunner {
         var iterator = answers.makeAsyncIterator()
         var next = 0, done = 0, inFlight = 0
         while done < items.count {
-            while inFlight < max(1, window), next < items.count {
-                let index = next
-                let item = items[index]
-                pipeline.process(item.bytes, receipt: InboundReceipt(listener: "replay", peer: "\(item.source):\(item.offset)",
-                                                                      receivedAtMicroseconds: WallClock.microseconds())) { result in
-                    continuation.yield((index, result))
+            // Refill in bursts, once half the window came back: appends submitted together are
+            // written with one fdatasync (a refill per answer would make batches of one).
+            if inFlight <= window / 2 {
+                while inFlight < max(1, window), next < items.count {
+                    let index = next
+                    let item = items[index]
+                    pipeline.process(item.bytes, receipt: InboundReceipt(listener: "replay", peer: "\(item.source):\(item.offset)",
+                                                                          receivedAtMicroseconds: WallClock.microseconds())) { result in
+                        continuation.yield((index, result))
+                    }
+                    next += 1
+                    inFlight += 1
                 }
-                next += 1
-                inFlight += 1
             }
             guard let (index, result) = await iterator.next() else { break }
             let outcome = Self.outcome(items[index], result)
