@@ -19,6 +19,9 @@ struct ReplayCommand: AsyncParsableCommand {
             document. Damage (a broken frame, a truncated gzip file) is reported with its file and \
             byte offset and the rest still replays.
 
+            --dry-run does all of that in memory (against a copy of --state when given) and \
+            writes nothing: the report then lists each message's caseload changes.
+
             --state applies the messages through the daemon's own pipeline (validation, \
             duplicates, journal with fsync, caseload), in file order; it refuses a directory a \
             daemon holds. --to sends them over MLLP, one at a time, checking that MSA-2 echoes \
@@ -44,6 +47,9 @@ struct ReplayCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Apply into this state directory (offline).", valueName: "DIR"))
     var state: String?
+
+    @Flag(help: "Parse, validate and map every message without writing anything (against a copy of --state when given): what would be accepted, refused with which ERR, and changed in the caseload.")
+    var dryRun = false
 
     @Option(help: ArgumentHelp("Configuration file for the offline pipeline (rules, limits).", valueName: "FILE"))
     var config: String?
@@ -98,11 +104,15 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !archives.isEmpty else { throw ValidationError("give at least one ARCHIVE") }
-        guard (to == nil) != (state == nil) else { throw ValidationError("give exactly one of --to HOST:PORT and --state DIR") }
+        if dryRun {
+            guard to == nil else { throw ValidationError("--dry-run works offline: give --state DIR (read, never written) or nothing") }
+        } else {
+            guard (to == nil) != (state == nil) else { throw ValidationError("give exactly one of --to HOST:PORT and --state DIR") }
+        }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard window >= 1, window <= 65_536 else { throw ValidationError("--window must be between 1 and 65536") }
         if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
-        if config != nil, state == nil { throw ValidationError("--config applies to --state (offline) replays") }
+        if config != nil, to != nil { throw ValidationError("--config applies to offline replays (--state, --dry-run)") }
         guard ReplaySelection.Order(rawValue: order) != nil else { throw ValidationError("--order must be file or msh7") }
     }
 
@@ -142,7 +152,7 @@ struct ReplayCommand: AsyncParsableCommand {
 
         let progress = ReplayProgress(total: items.count)
         let outcomes: [ReplayOutcome]
-        if let state {
+        if dryRun || state != nil {
             var configuration = DaemonConfiguration()
             if let config {
                 do {
@@ -151,11 +161,16 @@ struct ReplayCommand: AsyncParsableCommand {
                     throw CLIError("\(error)").report()
                 }
             }
-            configuration.stateDirectory = state
             let logger = Logger(label: "switchboard.replay") { _ in SwiftLogNoOpLogHandler() }
             do {
-                outcomes = try await ReplayRunner.offline(items, configuration: configuration, window: window, logger: logger) { _, _ in
-                    progress.advance()
+                if dryRun {
+                    outcomes = try await ReplayRunner.dryRun(items, configuration: configuration, stateDirectory: state, window: window,
+                                                             logger: logger) { _, _ in progress.advance() }
+                } else {
+                    configuration.stateDirectory = state ?? configuration.stateDirectory
+                    outcomes = try await ReplayRunner.offline(items, configuration: configuration, window: window, logger: logger) { _, _ in
+                        progress.advance()
+                    }
                 }
             } catch {
                 throw CLIError(file: state, error.message, exitCode: .workFailed).report()
@@ -196,6 +211,12 @@ struct ReplayCommand: AsyncParsableCommand {
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print(ReplaySummary(outcomes).text)
+        if dryRun {
+            let changing = outcomes.filter { !($0.changes ?? []).isEmpty }
+            print("dry run, nothing written: \(changing.count) messages would change the caseload ("
+                  + "\(changing.reduce(0) { $0 + ($1.changes?.count ?? 0) }) changes; --report lists them)")
+            for outcome in outcomes where !outcome.accepted { print("  would be refused: \(Self.line(outcome))") }
+        }
         print("in \(String(format: "%.2f", seconds)) s (\(Int(Double(outcomes.count) / max(seconds, 0.001))) messages/s)"
               + (problems.isEmpty ? "" : "; \(problems.count) damaged input(s) reported above"))
         if !problems.isEmpty || outcomes.contains(where: { !$0.accepted }) || outcomes.count < items.count {

@@ -53,6 +53,26 @@ struct ReplayCommandTests {
         #expect(adt.status == 0 && !adt.output.contains("SIU") && adt.output.contains("ADT^A01"), "\(adt.output)")
     }
 
+    @Test func aDryRunWritesNothingAndSaysWhatWouldChange() throws {
+        let work = try temporary()
+        let dry = try runSwitchboard(["replay", Self.samples, "--dry-run", "--state", work + "/none", "--report", work + "/dry.json"])
+        #expect(dry.status == 0, "\(dry.output)\(dry.errorOutput)")
+        #expect(dry.output.contains("dry run, nothing written"))
+        #expect(!FileManager.default.fileExists(atPath: work + "/none"))
+        let report = try #require(String(validating: try readFile(work + "/dry.json"), as: UTF8.self))
+        #expect(report.contains("case C-1 opened") && report.contains("post-discharge-contact due"), "\(report)")
+        // Against a directory that already holds the samples: everything is a duplicate.
+        #expect(try runSwitchboard(["replay", Self.samples, "--state", work + "/state"]).status == 0)
+        let hash = try runSwitchboard(["caseload", "hash", "--state", work + "/state"]).output
+        let again = try runSwitchboard(["replay", Self.samples, "--dry-run", "--state", work + "/state"])
+        #expect(again.output.contains("0 messages would change the caseload"), "\(again.output)")
+        #expect(try runSwitchboard(["caseload", "hash", "--state", work + "/state"]).output == hash)
+        // A refused message is listed with the ERR it would get.
+        try writeFile(work + "/bad.hl7", Array("MSH|^~\\&|ADT1|GHH|SWB|CC|20261129||ADT^A01^ADT_A01|BAD-1|P|2.5.1\rEVN|A01\r".utf8))
+        let bad = try runSwitchboard(["replay", work + "/bad.hl7", "--dry-run"])
+        #expect(bad.status == 1 && bad.output.contains("would be refused") && bad.output.contains("BAD-1"), "\(bad.output)")
+    }
+
     @Test func aBrokenFrameInTheMiddleIsReportedAndTheRestReplays() throws {
         let work = try temporary()
         let messages = try ["adt_a01.hl7", "adt_a08.hl7", "adt_a03.hl7"].map { try readFile(Self.samples + "/" + $0) }

@@ -25,12 +25,16 @@ public struct ReplayOutcome: Sendable, Codable, Equatable {
     public var duplicate: Bool
     /// Transport trouble, a mismatched MSA-2, ...
     public var note: String?
+    /// Dry run: what the message would change in the caseload (one sentence per change).
+    public var changes: [String]?
+    /// The journal sequence it was stored under (not in the report).
+    var sequence: UInt64?
 
     /// Accepted (AA/CA), or asked for no ACK.
     public var accepted: Bool { ack == "AA" || ack == "CA" || ack == "none" }
 
     enum CodingKeys: String, CodingKey {
-        case source, offset, controlID = "control_id", messageType = "message_type", ack, errors, duplicate, note
+        case source, offset, controlID = "control_id", messageType = "message_type", ack, errors, duplicate, note, changes
     }
 }
 
@@ -66,6 +70,62 @@ public enum ReplayRunner {
             throw DaemonError("cannot read the journal in \(configuration.journal.directory): \(error)")
         }
         let engine = CaseloadEngine(store: store, rules: configuration.caseloadRules)
+        let outcomes = await process(items, store: store, engine: engine, configuration: configuration, window: window, each: each)
+        if configuration.snapshotEveryRecords > 0, journal.lastDurableSequence > store.snapshotSequence,
+           let (state, sequence) = await engine.captureForSnapshot(durableSequence: { journal.lastDurableSequence }),
+           sequence > store.snapshotSequence
+        {
+            do {
+                try await journal.heartbeat()
+                try await store.storeSnapshot(of: state, through: sequence)
+            } catch {
+                logger.warning("caseload snapshot after the replay failed", metadata: ["error": "\(error)"])
+            }
+        }
+        await journal.close()
+        return outcomes
+    }
+
+    /// Parses, validates and maps every item as `offline` would, against a copy of
+    /// `stateDirectory` (or an empty caseload) held in memory: nothing is written. Each outcome
+    /// carries the ACK it would get and the caseload changes it would make.
+    public static func dryRun(
+        _ items: [ReplayItem], configuration: DaemonConfiguration, stateDirectory: String?, window: Int = 256, logger: Logger,
+        each: @escaping @Sendable (Int, ReplayOutcome) -> Void = { _, _ in }
+    ) async throws(DaemonError) -> [ReplayOutcome] {
+        let journal: DryRunJournal
+        do {
+            journal = try DryRunJournal(copying: stateDirectory.map { JournalConfiguration(stateDirectory: $0).directory })
+        } catch {
+            throw DaemonError("cannot read the journal in \(stateDirectory ?? ""): \(error)")
+        }
+        let store: InboundStore
+        do {
+            store = try await InboundStore.open(journal: journal, duplicates: configuration.duplicates, logger: logger,
+                                                nowMicroseconds: WallClock.microseconds())
+        } catch {
+            throw DaemonError("cannot read the journal in \(stateDirectory ?? ""): \(error)")
+        }
+        let engine = CaseloadEngine(store: store, rules: configuration.caseloadRules)
+        var outcomes = await process(items, store: store, engine: engine, configuration: configuration, window: window, each: { _, _ in })
+        try? await journal.heartbeat()
+        let changes: [UInt64: [String]] = engine.read { state in
+            var bySequence: [UInt64: [String]] = [:]
+            for entry in state.audit where entry.sequence > store.snapshotSequence { bySequence[entry.sequence] = entry.changes }
+            return bySequence
+        }
+        for index in outcomes.indices {
+            if let sequence = outcomes[index].sequence { outcomes[index].changes = changes[sequence] ?? [] }
+            each(index, outcomes[index])
+        }
+        return outcomes
+    }
+
+    /// The shared loop: `window` messages in flight through the pipeline, in file order.
+    private static func process(
+        _ items: [ReplayItem], store: InboundStore, engine: CaseloadEngine, configuration: DaemonConfiguration, window: Int,
+        each: @escaping @Sendable (Int, ReplayOutcome) -> Void
+    ) async -> [ReplayOutcome] {
         var inbound = configuration.inbound
         inbound.maxInFlight = max(inbound.maxInFlight, window)
         let pipeline = InboundPipeline(configuration: inbound, store: store, caseload: engine, now: { WallClock.microseconds() })
@@ -97,18 +157,6 @@ public enum ReplayRunner {
             done += 1
         }
         continuation.finish()
-        if configuration.snapshotEveryRecords > 0, journal.lastDurableSequence > store.snapshotSequence,
-           let (state, sequence) = await engine.captureForSnapshot(durableSequence: { journal.lastDurableSequence }),
-           sequence > store.snapshotSequence
-        {
-            do {
-                try await journal.heartbeat()
-                try await store.storeSnapshot(of: state, through: sequence)
-            } catch {
-                logger.warning("caseload snapshot after the replay failed", metadata: ["error": "\(error)"])
-            }
-        }
-        await journal.close()
         return outcomes.compactMap { $0 }
     }
 
@@ -172,6 +220,7 @@ public enum ReplayRunner {
         var outcome = ReplayOutcome(source: item.source, offset: item.offset, controlID: result.controlID, messageType: result.messageType,
                                     ack: result.ack == nil ? "none" : (result.ackCode.isEmpty ? "none" : result.ackCode),
                                     errors: [], duplicate: result.duplicate, note: result.storageFailure)
+        outcome.sequence = result.sequence
         if let ack = result.ack, let summary = try? AckSummary(parsing: ack) {
             outcome.errors = summary.errors.map { "\($0.code)\($0.text.map { " \($0)" } ?? "")" }
         }
