@@ -103,6 +103,19 @@ public final class MLLPClient: Sendable {
         }
     }
 
+    /// Writes the bytes as one frame now and returns the future response, without waiting:
+    /// frames submitted one after another from one task go out in that order, so a caller can
+    /// keep a window of them in flight (pipelining) and read the answers in order.
+    public func submit(_ payload: [UInt8], timeout: Duration) -> EventLoopFuture<ByteBuffer> {
+        let response = channel.eventLoop.makePromise(of: ByteBuffer.self)
+        let request = MLLPClientRequest(payload: channel.allocator.buffer(bytes: payload), response: response, timeout: TimeAmount(timeout))
+        let peer = self.peer
+        channel.writeAndFlush(request).whenFailure { error in
+            response.fail(MLLPClientError(.connectionClosed, peer: peer, "cannot write: \(error)", underlying: error))
+        }
+        return response.futureResult
+    }
+
     /// Sends the bytes as one frame; see ``send(_:timeout:)-(ByteBuffer,_)``.
     public func send(_ payload: [UInt8], timeout: Duration) async throws(MLLPClientError) -> ByteBuffer {
         try await send(channel.allocator.buffer(bytes: payload), timeout: timeout)

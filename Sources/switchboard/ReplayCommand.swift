@@ -90,8 +90,11 @@ struct ReplayCommand: AsyncParsableCommand {
     @Flag(help: "Online: stop at the first message not accepted.")
     var stopOnError = false
 
-    @Option(help: "Offline: messages in flight (group commit).")
-    var window: Int = 256
+    @Option(help: "Messages in flight: offline, appends written together; online, frames per connection (MLLP pipelining; answers come back in order). Default: 256 offline, 32 online.")
+    var window: Int?
+
+    @Option(help: "Online: connections; above 1 the daemon may store messages out of file order.")
+    var connections: Int = 1
 
     @Option(name: .customLong("tls-ca"), help: ArgumentHelp("Online over TLS: trust server certificates from this CA (PEM).", valueName: "FILE"))
     var tlsCA: String?
@@ -110,7 +113,8 @@ struct ReplayCommand: AsyncParsableCommand {
             guard (to == nil) != (state == nil) else { throw ValidationError("give exactly one of --to HOST:PORT and --state DIR") }
         }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
-        guard window >= 1, window <= 65_536 else { throw ValidationError("--window must be between 1 and 65536") }
+        if let window, window < 1 || window > 65_536 { throw ValidationError("--window must be between 1 and 65536") }
+        guard connections >= 1, connections <= 256 else { throw ValidationError("--connections must be between 1 and 256") }
         if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
         if config != nil, to != nil { throw ValidationError("--config applies to offline replays (--state, --dry-run)") }
         guard ReplaySelection.Order(rawValue: order) != nil else { throw ValidationError("--order must be file or msh7") }
@@ -164,11 +168,11 @@ struct ReplayCommand: AsyncParsableCommand {
             let logger = Logger(label: "switchboard.replay") { _ in SwiftLogNoOpLogHandler() }
             do {
                 if dryRun {
-                    outcomes = try await ReplayRunner.dryRun(items, configuration: configuration, stateDirectory: state, window: window,
+                    outcomes = try await ReplayRunner.dryRun(items, configuration: configuration, stateDirectory: state, window: window ?? 256,
                                                              logger: logger) { _, _ in progress.advance() }
                 } else {
                     configuration.stateDirectory = state ?? configuration.stateDirectory
-                    outcomes = try await ReplayRunner.offline(items, configuration: configuration, window: window, logger: logger) { _, _ in
+                    outcomes = try await ReplayRunner.offline(items, configuration: configuration, window: window ?? 256, logger: logger) { _, _ in
                         progress.advance()
                     }
                 }
@@ -190,10 +194,10 @@ struct ReplayCommand: AsyncParsableCommand {
             }
             do {
                 outcomes = try await ReplayRunner.online(
-                    items, to: endpoint, tls: tls, timeout: .milliseconds(Int64(timeout * 1000)), resends: resends,
-                    messagesPerSecond: rate, stopOnError: stopOnError) { _, outcome in
+                    items, to: endpoint, tls: tls, timeout: .milliseconds(Int64(timeout * 1000)), connections: connections,
+                    window: window ?? 32, resends: resends, messagesPerSecond: rate, stopOnError: stopOnError) { _, outcome in
                         progress.advance()
-                        if !outcome.accepted { print("switchboard: \(Self.line(outcome))", to: &stderr) }
+                        if !outcome.accepted { InputFile.writeStderr("switchboard: \(Self.line(outcome))\n") }
                     }
             } catch {
                 throw CLIError("\(to ?? ""): \(error)", exitCode: .workFailed).report()

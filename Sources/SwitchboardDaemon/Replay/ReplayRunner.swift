@@ -9,6 +9,7 @@ import Journal
 public import Logging
 public import MLLP
 import NIOCore
+import Synchronization
 
 /// What happened to one replayed message (a row of `--report`).
 public struct ReplayOutcome: Sendable, Codable, Equatable {
@@ -160,60 +161,130 @@ public enum ReplayRunner {
         return outcomes.compactMap { $0 }
     }
 
-    /// Sends `items` to a running daemon, one in flight, in file order; a message without an
-    /// answer within `timeout` is sent again (the same bytes) on a new connection, up to
-    /// `resends` times. With `stopOnError` it stops at the first message not accepted.
+    /// Sends `items` to a running daemon over `connections` connections, each keeping up to
+    /// `window` frames in flight (MLLP pipelining: answers come back in frame order). With one
+    /// connection the daemon stores the messages in file order; with several, each connection
+    /// takes every n-th message and the order across them is not kept. A frame without an answer
+    /// within `timeout` (or on a dropped connection) is sent again, the same bytes, on a new
+    /// connection, up to `resends` times. With `stopOnError` sending stops at the first message
+    /// not accepted (answers to frames already in flight are still read).
     public static func online(
         _ items: [ReplayItem], to endpoint: MLLPEndpoint, tls: MLLPClientTLSConfiguration?, timeout: Duration,
-        resends: Int = 2, messagesPerSecond: Double? = nil, stopOnError: Bool = false,
-        each: (Int, ReplayOutcome) -> Void = { _, _ in }
+        connections: Int = 1, window: Int = 32, resends: Int = 2, messagesPerSecond: Double? = nil, stopOnError: Bool = false,
+        each: @escaping @Sendable (Int, ReplayOutcome) -> Void = { _, _ in }
     ) async throws(MLLPClientError) -> [ReplayOutcome] {
-        var outcomes: [ReplayOutcome] = []
-        var client: MLLPClient?
-        let started = ContinuousClock.now
-        for (index, item) in items.enumerated() {
-            if let rate = messagesPerSecond, rate > 0 {
-                let due = started + .nanoseconds(Int64(Double(index) / rate * 1e9))
-                if due > ContinuousClock.now { try? await Task.sleep(until: due, clock: .continuous) }
-            }
-            let header = HL7HeaderPeek.peek(item.bytes)
-            var outcome = ReplayOutcome(source: item.source, offset: item.offset, controlID: header?.controlID ?? "",
-                                        messageType: header?.messageType ?? "", ack: "error", errors: [], duplicate: false, note: nil)
-            var attempt = 0
-            while true {
-                attempt += 1
-                do {
-                    if client == nil {
-                        client = try await MLLPClient.connect(host: endpoint.host, port: endpoint.port, tls: tls, connectTimeout: .seconds(10))
-                    }
-                    let response = try await client!.send(item.bytes, timeout: timeout)
-                    do {
-                        let ack = try AckSummary(parsing: Array(response.readableBytesView))
-                        outcome.ack = ack.code
-                        outcome.errors = ack.errors.map { "\($0.code)\($0.text.map { " \($0)" } ?? "")" }
-                        if ack.controlID != outcome.controlID {
-                            outcome.ack = "error"
-                            outcome.note = "MSA-2 '\(ack.controlID)' is not the message's MSH-10 '\(outcome.controlID)'"
-                        }
-                    } catch {
-                        outcome.note = "the answer is not an ACK: \(error.message)"
-                    }
-                    break
-                } catch {
-                    try? await client?.close()
-                    client = nil
-                    // Nothing listening at the start: say so instead of failing every message.
-                    if error.code == .connectFailed, attempt == 1, outcomes.isEmpty { throw error }
-                    outcome.note = "\(error) (attempt \(attempt))"
-                    if attempt > resends { break }
+        // Nothing listening at the start: say so instead of failing every message.
+        let probe = try await MLLPClient.connect(host: endpoint.host, port: endpoint.port, tls: tls, connectTimeout: .seconds(10))
+        try? await probe.close()
+        let lanes = max(1, min(connections, max(items.count, 1)))
+        let pacing = messagesPerSecond.map { Pacing(rate: $0 / Double(lanes)) }
+        let stop = StopFlag()
+        let results = await withTaskGroup(of: [(Int, ReplayOutcome)].self) { group in
+            for lane in 0..<lanes {
+                let indices = Array(stride(from: lane, to: items.count, by: lanes))
+                group.addTask {
+                    await sendLane(indices, items: items, endpoint: endpoint, tls: tls, timeout: timeout, window: max(1, window),
+                                   resends: resends, pacing: pacing, stopOnError: stopOnError, stop: stop, each: each)
                 }
             }
-            outcomes.append(outcome)
-            each(index, outcome)
-            if stopOnError, !outcome.accepted { break }
+            var all: [(Int, ReplayOutcome)] = []
+            for await lane in group { all += lane }
+            return all
+        }
+        return results.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    /// One connection's share: a window of frames in flight, answers read in order, resends on a
+    /// fresh connection after a timeout or a dropped connection.
+    private static func sendLane(
+        _ indices: [Int], items: [ReplayItem], endpoint: MLLPEndpoint, tls: MLLPClientTLSConfiguration?, timeout: Duration,
+        window: Int, resends: Int, pacing: Pacing?, stopOnError: Bool, stop: StopFlag,
+        each: @Sendable (Int, ReplayOutcome) -> Void
+    ) async -> [(Int, ReplayOutcome)] {
+        var outcomes: [(Int, ReplayOutcome)] = []
+        var attempts = [Int](repeating: 0, count: indices.count)
+        var lastError = [String?](repeating: nil, count: indices.count)
+        var client: MLLPClient?
+        var nextToSend = 0, nextToRead = 0
+        var pending: [(position: Int, response: EventLoopFuture<ByteBuffer>)] = []
+        let started = ContinuousClock.now
+        func finish(_ position: Int, _ outcome: ReplayOutcome) {
+            outcomes.append((indices[position], outcome))
+            each(indices[position], outcome)
+            if stopOnError, !outcome.accepted { stop.set() }
+        }
+        while nextToRead < indices.count {
+            // Fill the window.
+            while pending.count < window, nextToSend < indices.count, !stop.isSet {
+                if client == nil {
+                    client = try? await MLLPClient.connect(host: endpoint.host, port: endpoint.port, tls: tls, connectTimeout: .seconds(10))
+                    if client == nil {
+                        attempts[nextToSend] += 1
+                        lastError[nextToSend] = "cannot connect to \(endpoint.host):\(endpoint.port)"
+                        if attempts[nextToSend] > resends {
+                            finish(nextToSend, unanswered(items[indices[nextToSend]], note: lastError[nextToSend]))
+                            nextToSend += 1
+                            nextToRead = nextToSend
+                        } else {
+                            try? await Task.sleep(for: .milliseconds(200))
+                        }
+                        continue
+                    }
+                }
+                if let pacing { await pacing.wait(started: started) }
+                attempts[nextToSend] += 1
+                pending.append((nextToSend, client!.submit(items[indices[nextToSend]].bytes, timeout: timeout)))
+                nextToSend += 1
+            }
+            guard let oldest = pending.first else {
+                if stop.isSet || nextToSend >= indices.count { break }
+                continue
+            }
+            let item = items[indices[oldest.position]]
+            do {
+                let response = try await oldest.response.get()
+                pending.removeFirst()
+                finish(oldest.position, answered(item, response: Array(response.readableBytesView)))
+                nextToRead = oldest.position + 1
+            } catch {
+                // The connection failed or timed out: every frame in flight on it is lost. Send
+                // them again, in order, on a new connection (or give up on the first after
+                // `resends`).
+                try? await client?.close()
+                client = nil
+                pending.removeAll()
+                lastError[oldest.position] = "\(error)"
+                if attempts[oldest.position] > resends {
+                    finish(oldest.position, unanswered(item, note: "\(error) (after \(attempts[oldest.position]) sends)"))
+                    nextToRead = oldest.position + 1
+                }
+                nextToSend = nextToRead
+            }
         }
         try? await client?.close()
         return outcomes
+    }
+
+    private static func answered(_ item: ReplayItem, response: [UInt8]) -> ReplayOutcome {
+        var outcome = unanswered(item, note: nil)
+        do {
+            let ack = try AckSummary(parsing: response)
+            outcome.ack = ack.code
+            outcome.errors = ack.errors.map { "\($0.code)\($0.text.map { " \($0)" } ?? "")" }
+            if ack.controlID != outcome.controlID {
+                outcome.ack = "error"
+                outcome.note = "MSA-2 '\(ack.controlID)' is not the message's MSH-10 '\(outcome.controlID)'"
+            }
+        } catch {
+            outcome.note = "the answer is not an ACK: \(error.message)"
+        }
+        return outcome
+    }
+
+    private static func unanswered(_ item: ReplayItem, note: String?) -> ReplayOutcome {
+        let header = ReplaySelection.header(of: item)
+        return ReplayOutcome(source: item.source, offset: item.offset, controlID: header?.controlID ?? "",
+                             messageType: header?.messageType ?? "", ack: "error", errors: [], duplicate: false, note: note)
     }
 
     static func outcome(_ item: ReplayItem, _ result: InboundResult) -> ReplayOutcome {
@@ -253,4 +324,29 @@ public struct ReplaySummary: Sendable, Equatable {
         }
         return lines.joined(separator: "\n")
     }
+}
+
+/// Spaces sends to a rate (messages per second, per lane).
+final class Pacing: Sendable {
+    let rate: Double
+    private let sent = Mutex(0)
+
+    init(rate: Double) { self.rate = rate }
+
+    func wait(started: ContinuousClock.Instant) async {
+        let index = sent.withLock { count -> Int in
+            defer { count += 1 }
+            return count
+        }
+        guard rate > 0 else { return }
+        let due = started + .nanoseconds(Int64(Double(index) / rate * 1e9))
+        if due > ContinuousClock.now { try? await Task.sleep(until: due, clock: .continuous) }
+    }
+}
+
+/// Set once a lane met a message that was not accepted (`--stop-on-error`).
+final class StopFlag: Sendable {
+    private let flag = Atomic(false)
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+    func set() { flag.store(true, ordering: .relaxed) }
 }
