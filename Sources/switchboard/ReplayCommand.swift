@@ -78,6 +78,9 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write one JSON row per message to this file.", valueName: "FILE"))
     var report: String?
 
+    @Option(help: ArgumentHelp("Skip the messages a previous --report shows accepted (after Ctrl-C or a failure); its rows are kept in the new report.", valueName: "REPORT"))
+    var resume: String?
+
     @Option(help: "Online: seconds to wait for each ACK.")
     var timeout: Double = 10
 
@@ -153,6 +156,21 @@ struct ReplayCommand: AsyncParsableCommand {
             selection[keyPath: bound] = time
         }
         items = selection.apply(to: items)
+        var previous: [ReplayOutcome] = []
+        if let resume {
+            do {
+                previous = try JSONDecoder().decode([ReplayOutcome].self, from: Data(contentsOf: URL(fileURLWithPath: resume))).filter(\.accepted)
+            } catch {
+                throw CLIError(file: resume, "cannot read the report to resume from: \(error)").report()
+            }
+            let done = Set(previous.map { "\($0.source)\u{0}\($0.offset)" })
+            let before = items.count
+            items = items.filter { !done.contains("\($0.source)\u{0}\($0.offset)") }
+            print("switchboard: resuming: \(before - items.count) messages already accepted in \(resume), \(items.count) to go", to: &stderr)
+        }
+        let stop = StopFlag()
+        let interrupt = Interruption.install { stop.set() }
+        defer { interrupt.cancel() }
 
         let progress = ReplayProgress(total: items.count)
         let outcomes: [ReplayOutcome]
@@ -169,10 +187,11 @@ struct ReplayCommand: AsyncParsableCommand {
             do {
                 if dryRun {
                     outcomes = try await ReplayRunner.dryRun(items, configuration: configuration, stateDirectory: state, window: window ?? 256,
-                                                             logger: logger) { _, _ in progress.advance() }
+                                                             logger: logger, stop: stop) { _, _ in progress.advance() }
                 } else {
                     configuration.stateDirectory = state ?? configuration.stateDirectory
-                    outcomes = try await ReplayRunner.offline(items, configuration: configuration, window: window ?? 256, logger: logger) { _, _ in
+                    outcomes = try await ReplayRunner.offline(items, configuration: configuration, window: window ?? 256, logger: logger,
+                                                              stop: stop) { _, _ in
                         progress.advance()
                     }
                 }
@@ -195,7 +214,7 @@ struct ReplayCommand: AsyncParsableCommand {
             do {
                 outcomes = try await ReplayRunner.online(
                     items, to: endpoint, tls: tls, timeout: .milliseconds(Int64(timeout * 1000)), connections: connections,
-                    window: window ?? 32, resends: resends, messagesPerSecond: rate, stopOnError: stopOnError) { _, outcome in
+                    window: window ?? 32, resends: resends, messagesPerSecond: rate, stopOnError: stopOnError, stop: stop) { _, outcome in
                         progress.advance()
                         if !outcome.accepted { InputFile.writeStderr("switchboard: \(Self.line(outcome))\n") }
                     }
@@ -207,13 +226,17 @@ struct ReplayCommand: AsyncParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             do {
-                try encoder.encode(outcomes).write(to: URL(fileURLWithPath: report))
+                try encoder.encode(previous + outcomes).write(to: URL(fileURLWithPath: report))
             } catch {
                 throw CLIError(file: report, "cannot write the report: \(error)", exitCode: .workFailed).report()
             }
         }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        if interrupt.fired {
+            print("interrupted: \(outcomes.count) of \(items.count) messages replayed"
+                  + (report.map { "; continue with --resume \($0)" } ?? ""))
+        }
         print(ReplaySummary(outcomes).text)
         if dryRun {
             let changing = outcomes.filter { !($0.changes ?? []).isEmpty }
@@ -270,5 +293,38 @@ final class ReplayProgress: Sendable {
         let eta = Int(Double(total - done) / max(rate, 0.001))
         var stderr = StandardError()
         print("switchboard: replayed \(done)/\(total) (\(Int(rate)) messages/s, about \(eta) s left)", to: &stderr)
+    }
+}
+
+/// Ctrl-C during a replay: the first stops sending (what is in flight is answered, the summary
+/// and report are written), the second quits at once.
+final class Interruption: Sendable {
+    private let presses = Atomic(0)
+    // Created, resumed and cancelled by the command's own task only.
+    private nonisolated(unsafe) let source: any DispatchSourceSignal
+
+    private init(source: any DispatchSourceSignal) { self.source = source }
+
+    var fired: Bool { presses.load(ordering: .relaxed) > 0 }
+
+    static func install(_ onFirst: @escaping @Sendable () -> Void) -> Interruption {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        let interruption = Interruption(source: source)
+        source.setEventHandler {
+            if interruption.presses.wrappingAdd(1, ordering: .relaxed).oldValue == 0 {
+                InputFile.writeStderr("\nswitchboard: interrupted: finishing the messages in flight (Ctrl-C again to quit now)\n")
+                onFirst()
+            } else {
+                _exit(130)
+            }
+        }
+        source.resume()
+        return interruption
+    }
+
+    func cancel() {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
     }
 }

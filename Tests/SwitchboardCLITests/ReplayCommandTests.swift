@@ -73,6 +73,20 @@ struct ReplayCommandTests {
         #expect(bad.status == 1 && bad.output.contains("would be refused") && bad.output.contains("BAD-1"), "\(bad.output)")
     }
 
+    @Test func resumeSkipsWhatAPreviousReportShowsAccepted() throws {
+        let work = try temporary()
+        let part = try runSwitchboard(["replay", Self.samples, "--state", work + "/state", "--limit", "3", "--report", work + "/part.json"])
+        #expect(part.status == 0 && part.output.hasPrefix("3 messages"), "\(part.output)")
+        let rest = try runSwitchboard(["replay", Self.samples, "--state", work + "/state", "--resume", work + "/part.json",
+                                       "--report", work + "/all.json"])
+        #expect(rest.status == 0, "\(rest.errorOutput)")
+        #expect(rest.errorOutput.contains("resuming: 3 messages already accepted"), "\(rest.errorOutput)")
+        #expect(rest.output.hasPrefix("4 messages"), "\(rest.output)")
+        let report = try #require(String(validating: try readFile(work + "/all.json"), as: UTF8.self))
+        #expect(report.components(separatedBy: "\"offset\"").count - 1 == 7)
+        #expect(try runSwitchboard(["replay", Self.samples, "--resume", "/nonexistent.json", "--state", work + "/state"]).status == 2)
+    }
+
     @Test func aBrokenFrameInTheMiddleIsReportedAndTheRestReplays() throws {
         let work = try temporary()
         let messages = try ["adt_a01.hl7", "adt_a08.hl7", "adt_a03.hl7"].map { try readFile(Self.samples + "/" + $0) }

@@ -46,7 +46,7 @@ public enum ReplayRunner {
     /// messages in flight, in file order. Refuses when a daemon holds the directory. Writes a
     /// snapshot at the end (as the daemon does at shutdown) so the next start is quick.
     public static func offline(
-        _ items: [ReplayItem], configuration: DaemonConfiguration, window: Int = 256, logger: Logger,
+        _ items: [ReplayItem], configuration: DaemonConfiguration, window: Int = 256, logger: Logger, stop: StopFlag = StopFlag(),
         each: @escaping @Sendable (Int, ReplayOutcome) -> Void = { _, _ in }
     ) async throws(DaemonError) -> [ReplayOutcome] {
         do {
@@ -71,7 +71,7 @@ public enum ReplayRunner {
             throw DaemonError("cannot read the journal in \(configuration.journal.directory): \(error)")
         }
         let engine = CaseloadEngine(store: store, rules: configuration.caseloadRules)
-        let outcomes = await process(items, store: store, engine: engine, configuration: configuration, window: window, each: each)
+        let outcomes = await process(items, store: store, engine: engine, configuration: configuration, window: window, stop: stop, each: each)
         if configuration.snapshotEveryRecords > 0, journal.lastDurableSequence > store.snapshotSequence,
            let (state, sequence) = await engine.captureForSnapshot(durableSequence: { journal.lastDurableSequence }),
            sequence > store.snapshotSequence
@@ -92,7 +92,7 @@ public enum ReplayRunner {
     /// carries the ACK it would get and the caseload changes it would make.
     public static func dryRun(
         _ items: [ReplayItem], configuration: DaemonConfiguration, stateDirectory: String?, window: Int = 256, logger: Logger,
-        each: @escaping @Sendable (Int, ReplayOutcome) -> Void = { _, _ in }
+        stop: StopFlag = StopFlag(), each: @escaping @Sendable (Int, ReplayOutcome) -> Void = { _, _ in }
     ) async throws(DaemonError) -> [ReplayOutcome] {
         let journal: DryRunJournal
         do {
@@ -108,7 +108,8 @@ public enum ReplayRunner {
             throw DaemonError("cannot read the journal in \(stateDirectory ?? ""): \(error)")
         }
         let engine = CaseloadEngine(store: store, rules: configuration.caseloadRules)
-        var outcomes = await process(items, store: store, engine: engine, configuration: configuration, window: window, each: { _, _ in })
+        var outcomes = await process(items, store: store, engine: engine, configuration: configuration, window: window, stop: stop,
+                                     each: { _, _ in })
         try? await journal.heartbeat()
         let changes: [UInt64: [String]] = engine.read { state in
             var bySequence: [UInt64: [String]] = [:]
@@ -125,7 +126,7 @@ public enum ReplayRunner {
     /// The shared loop: `window` messages in flight through the pipeline, in file order.
     private static func process(
         _ items: [ReplayItem], store: InboundStore, engine: CaseloadEngine, configuration: DaemonConfiguration, window: Int,
-        each: @escaping @Sendable (Int, ReplayOutcome) -> Void
+        stop: StopFlag, each: @escaping @Sendable (Int, ReplayOutcome) -> Void
     ) async -> [ReplayOutcome] {
         var inbound = configuration.inbound
         inbound.maxInFlight = max(inbound.maxInFlight, window)
@@ -138,7 +139,7 @@ public enum ReplayRunner {
         while done < items.count {
             // Refill in bursts, once half the window came back: appends submitted together are
             // written with one fdatasync (a refill per answer would make batches of one).
-            if inFlight <= window / 2 {
+            if inFlight <= window / 2, !stop.isSet {
                 while inFlight < max(1, window), next < items.count {
                     let index = next
                     let item = items[index]
@@ -150,7 +151,7 @@ public enum ReplayRunner {
                     inFlight += 1
                 }
             }
-            guard let (index, result) = await iterator.next() else { break }
+            guard inFlight > 0, let (index, result) = await iterator.next() else { break }
             let outcome = Self.outcome(items[index], result)
             outcomes[index] = outcome
             each(index, outcome)
@@ -171,14 +172,13 @@ public enum ReplayRunner {
     public static func online(
         _ items: [ReplayItem], to endpoint: MLLPEndpoint, tls: MLLPClientTLSConfiguration?, timeout: Duration,
         connections: Int = 1, window: Int = 32, resends: Int = 2, messagesPerSecond: Double? = nil, stopOnError: Bool = false,
-        each: @escaping @Sendable (Int, ReplayOutcome) -> Void = { _, _ in }
+        stop: StopFlag = StopFlag(), each: @escaping @Sendable (Int, ReplayOutcome) -> Void = { _, _ in }
     ) async throws(MLLPClientError) -> [ReplayOutcome] {
         // Nothing listening at the start: say so instead of failing every message.
         let probe = try await MLLPClient.connect(host: endpoint.host, port: endpoint.port, tls: tls, connectTimeout: .seconds(10))
         try? await probe.close()
         let lanes = max(1, min(connections, max(items.count, 1)))
         let pacing = messagesPerSecond.map { Pacing(rate: $0 / Double(lanes)) }
-        let stop = StopFlag()
         let results = await withTaskGroup(of: [(Int, ReplayOutcome)].self) { group in
             for lane in 0..<lanes {
                 let indices = Array(stride(from: lane, to: items.count, by: lanes))
@@ -344,9 +344,11 @@ final class Pacing: Sendable {
     }
 }
 
-/// Set once a lane met a message that was not accepted (`--stop-on-error`).
-final class StopFlag: Sendable {
+/// Tells a replay to stop sending (Ctrl-C, `--stop-on-error`): what is in flight is still
+/// answered and reported.
+public final class StopFlag: Sendable {
     private let flag = Atomic(false)
-    var isSet: Bool { flag.load(ordering: .relaxed) }
-    func set() { flag.store(true, ordering: .relaxed) }
+    public init() {}
+    public var isSet: Bool { flag.load(ordering: .relaxed) }
+    public func set() { flag.store(true, ordering: .relaxed) }
 }
