@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "Caseload", targets: ["Caseload"]),
         .library(name: "CaseloadStore", targets: ["CaseloadStore"]),
         .library(name: "Integration", targets: ["Integration"]),
+        .library(name: "Outbox", targets: ["Outbox"]),
         .library(name: "SwitchboardDaemon", targets: ["SwitchboardDaemon"]),
         .executable(name: "switchboard", targets: ["switchboard"]),
         // Fixtures and fault-injecting I/O for tests and the Benchmarks package.
@@ -55,6 +56,8 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Outbound delivery: the per-destination state machine (pure) and its transport protocol.
+        .target(name: "Outbox", swiftSettings: strictSettings),
         // HL7 v2.xml <-> the HL7 model, through a hardened libxml2 streaming reader.
         .target(name: "HL7XML", dependencies: ["HL7", "CLibXML2"], swiftSettings: strictSettings),
         // Segmented append-only log of opaque records.
@@ -177,6 +180,11 @@ let package = Package(
         .testTarget(
             name: "CaseloadTests",
             dependencies: ["Caseload", "CaseloadStore", "SwitchboardTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "OutboxTests",
+            dependencies: ["Outbox"],
             swiftSettings: strictSettings
         ),
         .testTarget(
