@@ -45,13 +45,15 @@ extension CaseloadState {
         public var undecodable: Int
         /// Newer snapshots that were unusable (bad checksum, unknown format) and skipped.
         public var skippedSnapshots: [String]
+        /// The last journal sequence the state reflects.
+        public var lastSequence: UInt64
     }
 
     /// The caseload of a state directory's journal, read without the writer lock (works while
     /// a daemon appends: it sees a durable prefix): the newest usable snapshot and the records
     /// after it, or every record when `fromSnapshot` is false. Records this build cannot decode
     /// are skipped and counted.
-    public static func replay(directory: String, fromSnapshot: Bool = true) throws(JournalError) -> Replay {
+    public static func replay(directory: String, fromSnapshot: Bool = true, through limit: UInt64 = .max) throws(JournalError) -> Replay {
         var state = CaseloadState()
         var snapshotSequence: UInt64 = 0
         var skipped: [String] = []
@@ -70,8 +72,11 @@ extension CaseloadState {
         var records = 0, undecodable = 0
         var expected = snapshotSequence + 1
         var gap: UInt64?
+        var last = snapshotSequence
         let walk = try JournalMaintenance.dumpPayloads(directory: directory, from: expected) { _, record, payload in
+            guard record.sequence <= limit else { return }
             if records == 0, record.sequence > expected { gap = record.sequence }
+            last = record.sequence
             records += 1
             expected = record.sequence + 1
             if !state.apply(payload: Array(payload), sequence: record.sequence) { undecodable += 1 }
@@ -84,7 +89,7 @@ extension CaseloadState {
                 """)
         }
         return Replay(state: state, snapshotSequence: snapshotSequence, records: records, undecodable: undecodable,
-                      skippedSnapshots: skipped)
+                      skippedSnapshots: skipped, lastSequence: last)
     }
 
     /// A hash of every entity and audit entry in a canonical order (ids sorted), the same for

@@ -3,6 +3,7 @@
 public import Caseload
 public import Journal
 public import Logging
+import Synchronization
 
 /// Appends ``InboundRecord``s to the journal and keeps the ``DuplicateIndex`` in step with it.
 ///
@@ -12,16 +13,25 @@ public import Logging
 public final class InboundStore: Sendable {
     public let journal: any AppendOnlyJournal
     public let duplicates: DuplicateIndex
-    /// The caseload as the journal held it when the store opened (the engine owns it after).
-    public let initialCaseload: CaseloadState
+    /// The caseload as the journal held it when the store opened, until the engine takes it.
+    private let initial: Mutex<CaseloadState?>
     /// The sequence of the snapshot the store started from (0: none, full replay).
     public let snapshotSequence: UInt64
 
     private init(journal: any AppendOnlyJournal, duplicates: DuplicateIndex, caseload: CaseloadState, snapshotSequence: UInt64) {
         self.journal = journal
         self.duplicates = duplicates
-        self.initialCaseload = caseload
+        self.initial = Mutex(caseload)
         self.snapshotSequence = snapshotSequence
+    }
+
+    /// Hands over the caseload read at open, once: the store keeps no reference, so the engine's
+    /// changes never copy tables still shared with it. Empty on a second call.
+    public func takeInitialCaseload() -> CaseloadState {
+        initial.withLock { state in
+            defer { state = nil }
+            return state ?? CaseloadState()
+        }
     }
 
     /// Rebuilds the caseload from the newest snapshot and the records after it (after a failed
@@ -88,11 +98,13 @@ public final class InboundStore: Sendable {
         logger: Logger, nowMicroseconds: Int64
     ) async throws(JournalError) -> InboundStore {
         let started = ContinuousClock.now
-        let index = DuplicateIndex(configuration: configuration)
+        var index = DuplicateIndex(configuration: configuration)
         let cutoff = nowMicroseconds - configuration.retentionSeconds * 1_000_000
         var scanned = 0
         var undecodable = 0
         var (snapshot, from) = try await startingPoint(journal: journal, logger: logger, duplicates: index, cutoff: cutoff)
+        // A snapshot that failed to decode may have loaded some keys already: start clean.
+        if from == 1, index.count > 0 { index = DuplicateIndex(configuration: configuration) }
         var caseload = snapshot.caseload
         // One owner for the tables: the tail's changes must not copy them.
         snapshot = StoreSnapshot(caseload: CaseloadState(), duplicates: [])

@@ -164,6 +164,13 @@ public enum StoreSnapshotCodec {
 
     // MARK: Decoding
 
+    /// Whether the blob's header names a format this build reads (a cheap check; the sections
+    /// may still be damaged).
+    public static func isReadable(_ blob: [UInt8]) -> Bool {
+        var r = PayloadReader(blob)
+        return (try? r.u64()) == magic && (try? r.u32()) == version
+    }
+
     public static func decode(_ blob: [UInt8]) throws(RecordDecodingError) -> StoreSnapshot {
         try decode(blob, loadingDuplicatesInto: nil, receivedSince: 0)
     }

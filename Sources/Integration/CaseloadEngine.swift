@@ -46,6 +46,15 @@ public final class CaseloadEngine: Sendable {
         /// The snapshot covers every record up to this sequence.
         var sequence: UInt64
         var failed = false
+        /// Resumed once nothing awaited is left (or one failed).
+        var waiter: CheckedContinuation<Void, Never>?
+
+        /// Resumes the waiter when the capture is complete.
+        mutating func wakeIfDone() {
+            guard awaiting == 0 || failed, let waiter else { return }
+            self.waiter = nil
+            waiter.resume()
+        }
     }
 
     private let live: Mutex<Live>
@@ -55,7 +64,7 @@ public final class CaseloadEngine: Sendable {
     public init(store: InboundStore, rules: CaseloadRules, mapping: CaseloadMapping = CaseloadMapping()) {
         self.store = store
         self.mapping = mapping
-        self.live = Mutex(Live(state: store.initialCaseload, decider: CaseloadDecider(rules: rules)))
+        self.live = Mutex(Live(state: store.takeInitialCaseload(), decider: CaseloadDecider(rules: rules)))
     }
 
     /// The rules decisions follow now.
@@ -155,6 +164,7 @@ public final class CaseloadEngine: Sendable {
                 capture.awaiting -= 1
                 capture.audits.append(entry)
                 capture.sequence = max(capture.sequence, sequence)
+                capture.wakeIfDone()
                 live.capture = capture
             }
         }
@@ -174,21 +184,24 @@ public final class CaseloadEngine: Sendable {
             return true
         }
         guard started else { return nil }
-        while true {
-            let finished: Capture?? = live.withLock { live in
-                guard let capture = live.capture else { return .some(nil) }
-                guard capture.failed || capture.awaiting == 0 else { return nil }
-                live.capture = nil
-                return .some(capture.failed ? nil : capture)
-            }
-            switch finished {
-            case .none: try? await Task.sleep(for: .milliseconds(2))
-            case .some(nil): return nil
-            case .some(.some(var capture)):
-                for entry in capture.audits { capture.state.recordAudit(entry) }
-                return (capture.state, capture.sequence)
+        // Woken by `committed`/`failed` (no polling: this also holds when the task is cancelled).
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            live.withLock { live in
+                live.capture?.waiter = continuation
+                if live.capture == nil {
+                    continuation.resume()
+                } else {
+                    live.capture?.wakeIfDone()
+                }
             }
         }
+        let finished: Capture? = live.withLock { live in
+            defer { live.capture = nil }
+            return live.capture
+        }
+        guard var capture = finished, !capture.failed else { return nil }
+        for entry in capture.audits { capture.state.recordAudit(entry) }
+        return (capture.state, capture.sequence)
     }
 
     /// The append of a decided message failed: its events are in the live state but not in the
@@ -197,6 +210,7 @@ public final class CaseloadEngine: Sendable {
         let start = live.withLock { live -> Bool in
             live.pending -= 1
             live.capture?.failed = true
+            live.capture?.wakeIfDone()
             defer { live.rebuilding = true }
             return !live.rebuilding
         }

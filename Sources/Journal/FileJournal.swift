@@ -121,12 +121,18 @@ public final class FileJournal: AppendOnlyJournal {
             let accepted = thread.submit(.run { writer in
                 completion(Result { () throws(JournalError) in try writer.unwrapped().append([]) })
             })
-            if !accepted { completion(.failure(JournalError(code: .closed, message: "the journal is closed"))) }
+            if !accepted { Self.completeElsewhere(completion, .failure(JournalError(code: .closed, message: "the journal is closed"))) }
             return
         }
         if !thread.submit(.append([payload], completion)) {
-            completion(.failure(JournalError(code: .closed, message: "the journal is closed")))
+            Self.completeElsewhere(completion, .failure(JournalError(code: .closed, message: "the journal is closed")))
         }
+    }
+
+    /// Completions never run inside the caller (it may hold a lock the completion takes), even
+    /// when the journal refuses the append outright.
+    private static func completeElsewhere(_ completion: @escaping JournalAppendCompletion, _ result: Result<UInt64, JournalError>) {
+        Task.detached { completion(result) }
     }
 
     private func submitAppend(_ payloads: [[UInt8]]) async throws(JournalError) -> UInt64 {

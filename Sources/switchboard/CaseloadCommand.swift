@@ -195,9 +195,9 @@ struct CaseloadCommand: AsyncParsableCommand {
 
         func run() throws {
             let directory = JournalConfiguration(stateDirectory: location.state).directory
-            func read(fromSnapshot: Bool) throws -> CaseloadState.Replay {
+            func read(fromSnapshot: Bool, through limit: UInt64 = .max) throws -> CaseloadState.Replay {
                 do {
-                    return try CaseloadState.replay(directory: directory, fromSnapshot: fromSnapshot)
+                    return try CaseloadState.replay(directory: directory, fromSnapshot: fromSnapshot, through: limit)
                 } catch {
                     throw CLIError(file: directory, "\(error)").report()
                 }
@@ -211,7 +211,8 @@ struct CaseloadCommand: AsyncParsableCommand {
                 }
                 return print(primary.state.canonicalHash)
             }
-            let replayed = full ? primary : try read(fromSnapshot: false)
+            // The same journal prefix for both (a running daemon may append meanwhile).
+            let replayed = full ? primary : try read(fromSnapshot: false, through: primary.lastSequence)
             let snapshotHash = primary.state.canonicalHash, fullHash = replayed.state.canonicalHash
             if location.json {
                 print(#"{"snapshot_hash":"\#(snapshotHash)","snapshot_seq":\#(primary.snapshotSequence),"full_replay_hash":"\#(fullHash)","match":\#(snapshotHash == fullHash)}"#)

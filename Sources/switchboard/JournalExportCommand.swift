@@ -13,8 +13,8 @@ struct JournalExportCommand: ParsableCommand {
         discussion: """
             Messages come out in journal order, byte for byte as received, ready for \
             `switchboard replay`. Records whose raw bytes were cut (quarantined frames keep only \
-            their first 64 KiB) and copies answered as duplicates are left out; the count of \
-            what was left out goes to standard error. The output holds patient data: treat it \
+            their first 64 KiB) and copies answered as duplicates are left out, and so are \
+            coordinators' actions (task completions: not messages); the counts go to standard error. The output holds patient data: treat it \
             like the journal.
 
             Examples:
@@ -56,12 +56,13 @@ struct JournalExportCommand: ParsableCommand {
             guard fd >= 0 else { throw CLIError(file: output, "cannot create: \(String(cString: strerror(errno)))").report() }
         }
         defer { if fd != 1 { close(fd) } }
-        var written = 0, skippedPartial = 0, skippedXML = 0
+        var written = 0, skippedPartial = 0, skippedXML = 0, skippedActions = 0
         var buffer: [UInt8] = []
         let walk: JournalWalk
         do {
             walk = try JournalMaintenance.dumpPayloads(directory: directory, from: from) { _, _, payload in
                 let bytes = Array(payload)
+                if InboundRecordCodec.kind(of: bytes) == .action { skippedActions += 1 }
                 guard InboundRecordCodec.kind(of: bytes) == .inbound, let record = try? InboundRecordCodec.decode(bytes) else { return }
                 switch (disposition, record.disposition) {
                 case (.all, .accepted), (.all, .rejected), (.all, .quarantined), (.accepted, .accepted), (.rejected, .rejected): break
@@ -98,7 +99,9 @@ struct JournalExportCommand: ParsableCommand {
         var stderr = StandardError()
         print("switchboard: exported \(written) messages"
               + (skippedPartial > 0 ? "; \(skippedPartial) kept only in part (quarantined) left out" : "")
-              + (skippedXML > 0 ? "; \(skippedXML) XML messages left out of the ER7 archive (use --format mllp)" : ""), to: &stderr)
+              + (skippedXML > 0 ? "; \(skippedXML) XML messages left out of the ER7 archive (use --format mllp)" : "")
+              + (skippedActions > 0 ? "; \(skippedActions) coordinator actions (task completions) are not messages and are not exported: "
+                  + "a replay of this archive gives the caseload without them" : ""), to: &stderr)
         if let problem = walk.problem {
             throw CLIError(file: directory, "stopped at damage: \(problem.message)", exitCode: .workFailed).report()
         }

@@ -52,8 +52,8 @@ struct SnapshotTests {
         #expect(live == (try await Self.replay(harness)).canonicalHash)
         let restarted = try await harness.restarted()
         #expect(restarted.store.snapshotSequence == captured.sequence)
-        #expect(restarted.store.initialCaseload.canonicalHash == live)
-        #expect(restarted.store.initialCaseload.patients.count == 80)
+        #expect(restarted.pipeline.caseload?.read { $0.canonicalHash } == live)
+        #expect(restarted.pipeline.caseload?.read { $0.patients.count } == 80)
         // Resends from before and after the snapshot are still duplicates.
         for n in [0, 79] {
             let resend = await restarted.process(Self.admission(n))
@@ -84,8 +84,8 @@ struct SnapshotTests {
 
         let restarted = try await harness.restarted()
         #expect(restarted.store.snapshotSequence == 0)
-        #expect(restarted.store.initialCaseload.patients.count == acknowledged)
-        #expect(restarted.store.initialCaseload.canonicalHash == (try await Self.replay(restarted)).canonicalHash)
+        #expect(restarted.pipeline.caseload?.read { $0.patients.count } == acknowledged)
+        #expect(restarted.pipeline.caseload?.read { $0.canonicalHash } == (try await Self.replay(restarted)).canonicalHash)
         #expect(try restarted.base.contentsOfDirectory("/state/journal").allSatisfy { !$0.hasSuffix(".tmp") })
         await restarted.journal.close()
     }
@@ -96,7 +96,7 @@ struct SnapshotTests {
         try await harness.journal.storeSnapshot(Array("not a store snapshot".utf8), through: 5)
         let restarted = try await harness.restarted()
         #expect(restarted.store.snapshotSequence == 0)
-        #expect(restarted.store.initialCaseload.patients.count == 5)
+        #expect(restarted.pipeline.caseload?.read { $0.patients.count } == 5)
         await restarted.journal.close()
     }
 }

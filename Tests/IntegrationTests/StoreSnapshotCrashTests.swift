@@ -79,7 +79,7 @@ struct StoreSnapshotCrashTests {
 
                 do {
                     let restarted = try await Node.open(disk.imageAfterCrash(seed: seed))
-                    if restarted.store.initialCaseload.canonicalHash != expected {
+                    if restarted.engine.read({ $0.canonicalHash }) != expected {
                         mismatches += 1
                         failures.append("\(step.rawValue) run \(run): caseload differs (snapshot \(restarted.store.snapshotSequence))")
                     }

@@ -72,7 +72,9 @@ struct CaseloadAPI: Sendable {
                 since = parsed
             }
             let rules = engine.rules
-            return json(engine.read { CaseloadViews.report(QualityReport(state: $0, rules: rules, now: now, since: since)) })
+            // A copy (O(1)) so the scan of every case and task runs outside the caseload lock.
+            let state = engine.read { copy $0 }
+            return json(CaseloadViews.report(QualityReport(state: state, rules: rules, now: now, since: since)))
         }
         router.post("/api/v1/tasks/{id}/complete") { request, context -> Response in
             let body = try await request.body.collect(upTo: 16 << 10)

@@ -1,5 +1,6 @@
 // The journal of a dry run: records kept in memory, never written. Seeded read-only from a state
 // directory, so the dry run judges messages against what that directory already holds.
+import CaseloadStore
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -25,7 +26,9 @@ final class DryRunJournal: AppendOnlyJournal {
     init(copying directory: String?) throws(JournalError) {
         guard let directory, access(directory, F_OK) == 0 else { return }
         var copied: [JournalRecord] = []
-        let (snapshot, _) = try JournalMaintenance.latestSnapshot(directory: directory)
+        var (snapshot, _) = try JournalMaintenance.latestSnapshot(directory: directory)
+        // A snapshot this build cannot read: the store will replay from record 1, so copy all.
+        if let found = snapshot, !StoreSnapshotCodec.isReadable(found.blob) { snapshot = nil }
         let walk = try JournalMaintenance.dumpPayloads(directory: directory, from: (snapshot?.sequence ?? 0) + 1) { _, record, payload in
             copied.append(JournalRecord(sequence: record.sequence, timestamp: record.timestamp, payload: Array(payload)))
         }

@@ -178,13 +178,14 @@ public enum ReplayRunner {
         let probe = try await MLLPClient.connect(host: endpoint.host, port: endpoint.port, tls: tls, connectTimeout: .seconds(10))
         try? await probe.close()
         let lanes = max(1, min(connections, max(items.count, 1)))
-        let pacing = messagesPerSecond.map { Pacing(rate: $0 / Double(lanes)) }
+        let rate = messagesPerSecond.map { $0 / Double(lanes) }
         let results = await withTaskGroup(of: [(Int, ReplayOutcome)].self) { group in
             for lane in 0..<lanes {
                 let indices = Array(stride(from: lane, to: items.count, by: lanes))
                 group.addTask {
+                    // A pacer per lane: together they send at the rate asked for.
                     await sendLane(indices, items: items, endpoint: endpoint, tls: tls, timeout: timeout, window: max(1, window),
-                                   resends: resends, pacing: pacing, stopOnError: stopOnError, stop: stop, each: each)
+                                   resends: resends, pacing: rate.map { Pacing(rate: $0) }, stopOnError: stopOnError, stop: stop, each: each)
                 }
             }
             var all: [(Int, ReplayOutcome)] = []
@@ -208,6 +209,14 @@ public enum ReplayRunner {
         var nextToSend = 0, nextToRead = 0
         var pending: [(position: Int, response: EventLoopFuture<ByteBuffer>)] = []
         let started = ContinuousClock.now
+        // Frames the daemon may leave unanswered (an ACK; MSH-15 NE, ER or SU): sent alone, with
+        // nothing else in flight, so a missing answer cannot shift the answers of the frames after
+        // it; no answer within a short wait counts as accepted without an ACK.
+        let silentWait = min(timeout, .seconds(2))
+        func mayGoUnanswered(_ position: Int) -> Bool {
+            guard let header = ReplaySelection.header(of: items[indices[position]]) else { return false }
+            return header.messageCode == "ACK" || ["NE", "ER", "SU"].contains(header.acceptAcknowledgmentType)
+        }
         func finish(_ position: Int, _ outcome: ReplayOutcome) {
             outcomes.append((indices[position], outcome))
             each(indices[position], outcome)
@@ -216,6 +225,9 @@ public enum ReplayRunner {
         while nextToRead < indices.count {
             // Fill the window.
             while pending.count < window, nextToSend < indices.count, !stop.isSet {
+                let silent = mayGoUnanswered(nextToSend)
+                if silent, !pending.isEmpty { break }  // drain first
+                if let last = pending.last, mayGoUnanswered(last.position) { break }
                 if client == nil {
                     client = try? await MLLPClient.connect(host: endpoint.host, port: endpoint.port, tls: tls, connectTimeout: .seconds(10))
                     if client == nil {
@@ -233,7 +245,7 @@ public enum ReplayRunner {
                 }
                 if let pacing { await pacing.wait(started: started) }
                 attempts[nextToSend] += 1
-                pending.append((nextToSend, client!.submit(items[indices[nextToSend]].bytes, timeout: timeout)))
+                pending.append((nextToSend, client!.submit(items[indices[nextToSend]].bytes, timeout: silent ? silentWait : timeout)))
                 nextToSend += 1
             }
             guard let oldest = pending.first else {
@@ -247,11 +259,22 @@ public enum ReplayRunner {
                 finish(oldest.position, answered(item, response: Array(response.readableBytesView)))
                 nextToRead = oldest.position + 1
             } catch {
-                // The connection failed or timed out: every frame in flight on it is lost. Send
-                // them again, in order, on a new connection (or give up on the first after
-                // `resends`).
                 try? await client?.close()
                 client = nil
+                if mayGoUnanswered(oldest.position), pending.count == 1,
+                   case let failure as MLLPClientError = error, failure.code == .timeout {
+                    pending.removeAll()
+                    var outcome = unanswered(item, note: "no answer: the message asks for none (MSH-15) or is an ACK")
+                    outcome.ack = "none"
+                    finish(oldest.position, outcome)
+                    nextToRead = oldest.position + 1
+                    nextToSend = nextToRead
+                    continue
+                }
+                // The connection failed or timed out: every frame in flight on it is lost. Send
+                // them again, in order, on a new connection (or give up on the first after
+                // `resends`). Only the first is charged an attempt: the others did not fail.
+                for later in pending.dropFirst() { attempts[later.position] -= 1 }
                 pending.removeAll()
                 lastError[oldest.position] = "\(error)"
                 if attempts[oldest.position] > resends {
