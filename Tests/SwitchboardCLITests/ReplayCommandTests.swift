@@ -136,4 +136,25 @@ struct ReplayCommandTests {
         let refused = try runSwitchboard(["replay", Self.samples, "--to", "127.0.0.1:\(closed.port)"])
         #expect(refused.status == 1 && refused.errorOutput.contains("127.0.0.1"), "\(refused.errorOutput)")
     }
+
+    @Test func aMessageThatAsksForNoAckDoesNotShiftTheOthersAnswers() throws {
+        let executable = try #require(CommandRunner.switchboardPath)
+        let daemon = try DaemonProcess.start(executable: executable)
+        defer { daemon.cleanUp() }
+        let work = try temporary()
+        // A message that asks for no ACK (MSH-15 NE) in the middle of a pipelined window: the
+        // answers of the others still match their messages.
+        let quiet = (0..<6).map { n -> String in
+            let accept = n == 2 ? "NE" : "AL"
+            return "MSH|^~\\&|ADT1|GHH|SWB|CC|20261129083000||ADT^A08^ADT_A01|QUIET-\(n)|P|2.5.1|||\(accept)\rEVN|A08|20261129083000\r"
+                + "PID|1||MRN100001^^^GHH&2.16.840.1.113883.3.999&ISO^MR||SYNTHETIC^ALEX\r"
+        }
+        try writeFile(work + "/quiet.hl7", Array(quiet.joined(separator: "\n").utf8))
+        let mixed = try runSwitchboard(["replay", work + "/quiet.hl7", "--to", "127.0.0.1:\(daemon.port)", "--window", "32",
+                                        "--report", work + "/quiet.json", "--timeout", "5"])
+        #expect(mixed.status == 0, "\(mixed.output)\(mixed.errorOutput)")
+        let rows = try #require(String(validating: try readFile(work + "/quiet.json"), as: UTF8.self))
+        #expect(!rows.contains("\"ack\" : \"error\"") && rows.contains("\"ack\" : \"none\""), "\(rows)")
+        #expect(daemon.terminate() == 0)
+    }
 }
