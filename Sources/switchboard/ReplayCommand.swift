@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import HL7
 import Logging
@@ -233,6 +236,7 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        progress.finish()
         if interrupt.fired {
             print("interrupted: \(outcomes.count) of \(items.count) messages replayed"
                   + (report.map { "; continue with --resume \($0)" } ?? ""))
@@ -265,25 +269,30 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 }
 
-/// Plain progress lines on standard error, at most one every 2 s.
+/// Progress on standard error: on a terminal a bar redrawn in place (at most 5 times a
+/// second), otherwise a plain line every 2 s (logs, pipes).
 final class ReplayProgress: Sendable {
     private struct State {
         var done = 0
         var lastPrint = ContinuousClock.now
+        var drawn = false
     }
 
     private let state = Mutex(State())
     private let total: Int
     private let start = ContinuousClock.now
+    private let terminal = isatty(2) == 1
 
     init(total: Int) { self.total = total }
 
     func advance() {
         let now = ContinuousClock.now
+        let interval: Duration = terminal ? .milliseconds(200) : .seconds(2)
         let done: Int? = state.withLock { state in
             state.done += 1
-            guard now - state.lastPrint >= .seconds(2), state.done < total else { return nil }
+            guard now - state.lastPrint >= interval, state.done < total else { return nil }
             state.lastPrint = now
+            state.drawn = true
             return state.done
         }
         guard let done else { return }
@@ -291,8 +300,20 @@ final class ReplayProgress: Sendable {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let rate = Double(done) / max(seconds, 0.001)
         let eta = Int(Double(total - done) / max(rate, 0.001))
-        var stderr = StandardError()
-        print("switchboard: replayed \(done)/\(total) (\(Int(rate)) messages/s, about \(eta) s left)", to: &stderr)
+        if terminal {
+            let width = 30
+            let filled = min(width, done * width / max(total, 1))
+            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+            InputFile.writeStderr("\r[\(bar)] \(done)/\(total)  \(Int(rate)) msg/s  ETA \(eta) s   ")
+        } else {
+            InputFile.writeStderr("switchboard: replayed \(done)/\(total) (\(Int(rate)) messages/s, about \(eta) s left)\n")
+        }
+    }
+
+    /// Ends the bar's line (before the summary is printed).
+    func finish() {
+        let drawn = state.withLock { $0.drawn }
+        if terminal, drawn { InputFile.writeStderr("\n") }
     }
 }
 

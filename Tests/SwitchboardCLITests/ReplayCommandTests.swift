@@ -116,6 +116,24 @@ struct ReplayCommandTests {
         #expect(try runSwitchboard(["caseload", "hash", "--verify", "--state", work + "/state"]).status == 0)
     }
 
+    @Test func theConformanceCorpusReplaysOnline() throws {
+        guard let corpus = SharedConformance.directory(repositoryRoot: Self.root) else { return }  // absent: skip
+        let executable = try #require(CommandRunner.switchboardPath)
+        let daemon = try DaemonProcess.start(executable: executable)
+        defer { daemon.cleanUp() }
+        let work = try temporary()
+        let result = try runSwitchboard(["replay", corpus + "/corpus/er7", corpus + "/corpus/xml", "--to", "127.0.0.1:\(daemon.port)",
+                                         "--report", work + "/online.json", "--timeout", "10"])
+        let report = try #require(String(validating: try readFile(work + "/online.json"), as: UTF8.self), "\(result.errorOutput)")
+        // Every message got its answer (or, asking for none, none); refusals are answers too.
+        // The only errors: messages holding an MLLP block byte, which cannot travel as a frame.
+        let errors = report.components(separatedBy: "\"ack\" : \"error\"").count - 1
+        let unsendable = report.components(separatedBy: "is an MLLP block byte").count - 1
+        #expect(errors == unsendable, "\(result.errorOutput)")
+        #expect(report.components(separatedBy: "\"offset\"").count - 1 > 50)
+        #expect(daemon.terminate() == 0)
+    }
+
     @Test func onlineReplayToARunningDaemon() throws {
         let executable = try #require(CommandRunner.switchboardPath)
         let daemon = try DaemonProcess.start(executable: executable)

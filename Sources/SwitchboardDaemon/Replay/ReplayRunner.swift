@@ -225,6 +225,17 @@ public enum ReplayRunner {
         while nextToRead < indices.count {
             // Fill the window.
             while pending.count < window, nextToSend < indices.count, !stop.isSet {
+                // A message holding an MLLP block byte cannot travel as one frame: the daemon
+                // would cut it there. Reported, not sent (offline replay takes it as it is).
+                let bytes = items[indices[nextToSend]].bytes
+                if let block = bytes.firstIndex(where: { $0 == 0x0B || $0 == 0x1C }) {
+                    if !pending.isEmpty { break }  // keep the answers in order: drain first
+                    finish(nextToSend, unanswered(items[indices[nextToSend]], note: String(
+                        format: "byte 0x%02X at offset %d is an MLLP block byte: the message cannot be sent as one frame", bytes[block], block)))
+                    nextToSend += 1
+                    nextToRead = nextToSend
+                    continue
+                }
                 let silent = mayGoUnanswered(nextToSend)
                 if silent, !pending.isEmpty { break }  // drain first
                 if let last = pending.last, mayGoUnanswered(last.position) { break }
