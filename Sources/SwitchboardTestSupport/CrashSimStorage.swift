@@ -397,3 +397,24 @@ final class CrashSimFile: JournalFile {
         if let heldLock { storage.releaseLock(heldLock) }
     }
 }
+
+extension CrashSimStorage {
+    /// The crash trigger for a snapshot step (TESTPLAN T9): the temporary file's write or
+    /// fsync, its rename, the directory fsync after that rename, or the first segment removal
+    /// of the retention that follows.
+    package static func crashPoint(_ step: SnapshotStep) -> @Sendable (StorageOperation, Int) -> Bool {
+        let renamed = Atomic<Bool>(false)
+        return { operation, _ in
+            let temporary = operation.path.hasSuffix(".snap.tmp")
+            switch step {
+            case .tmpWrite: return operation.kind == .write && temporary
+            case .fsync: return operation.kind == .sync && temporary
+            case .rename: return operation.kind == .rename && temporary
+            case .dirsync:
+                if operation.kind == .rename && temporary { renamed.store(true, ordering: .relaxed) }
+                return operation.kind == .syncDirectory && renamed.load(ordering: .relaxed)
+            case .trim: return operation.kind == .remove && operation.fileName.hasPrefix("segment-")
+            }
+        }
+    }
+}

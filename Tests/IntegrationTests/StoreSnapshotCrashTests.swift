@@ -63,7 +63,7 @@ struct StoreSnapshotCrashTests {
                 for n in 0..<count / 2 { #expect(await node.process(SnapshotTests.admission(n)).ackCode == "AA") }
                 if run % 2 == 0 { try await node.snapshot() }  // an earlier snapshot to fall back to
                 for n in count / 2..<count { #expect(await node.process(SnapshotTests.admission(n)).ackCode == "AA") }
-                disk.crash(when: Self.crashPoint(step))
+                disk.crash(when: CrashSimStorage.crashPoint(step))
                 try? await node.snapshot()
                 if disk.hasCrashed { crashes += 1 }
                 await node.journal.close()
@@ -97,21 +97,5 @@ struct StoreSnapshotCrashTests {
         print(#"{"test":"T9-store","runs":\#(runs),"crashes":\#(crashes),"mismatches":\#(mismatches),"lost":\#(lost),"failed_restarts":\#(failedRestarts)}"#)
         #expect(crashes >= runs - 8, "the trim step only crashes when a segment is old enough to remove")
         #expect(mismatches == 0 && lost == 0 && failedRestarts == 0, "\(failures.prefix(5))")
-    }
-
-    private static func crashPoint(_ step: SnapshotStep) -> @Sendable (StorageOperation, Int) -> Bool {
-        let renamed = Atomic<Bool>(false)
-        return { operation, _ in
-            let temporary = operation.path.hasSuffix(".snap.tmp")
-            switch step {
-            case .tmpWrite: return operation.kind == .write && temporary
-            case .fsync: return operation.kind == .sync && temporary
-            case .rename: return operation.kind == .rename && temporary
-            case .dirsync:
-                if operation.kind == .rename && temporary { renamed.store(true, ordering: .relaxed) }
-                return operation.kind == .syncDirectory && renamed.load(ordering: .relaxed)
-            case .trim: return operation.kind == .remove && operation.fileName.hasPrefix("segment-")
-            }
-        }
     }
 }

@@ -34,7 +34,7 @@ struct SnapshotCrashTests {
                     let covered = acked.count / 2
                     try await journal.storeSnapshot(state(of: acked[..<covered]), through: UInt64(covered))
                 }
-                disk.crash(when: crashPoint(step))
+                disk.crash(when: CrashSimStorage.crashPoint(step))
                 do {
                     try await journal.storeSnapshot(state(of: acked[...]), through: UInt64(acked.count))
                 } catch {}
@@ -79,21 +79,4 @@ private func state(after previous: [UInt8], _ record: [UInt8]) -> [UInt8] {
     crc.update(previous)
     crc.update(record)
     return withUnsafeBytes(of: crc.value.littleEndian) { Array($0) }
-}
-
-/// The storage operation each TESTPLAN T9 point names.
-private func crashPoint(_ step: SnapshotStep) -> @Sendable (StorageOperation, Int) -> Bool {
-    let renamed = Atomic<Bool>(false)
-    return { operation, _ in
-        let temporary = operation.path.hasSuffix(".snap.tmp")
-        switch step {
-        case .tmpWrite: return operation.kind == .write && temporary
-        case .fsync: return operation.kind == .sync && temporary
-        case .rename: return operation.kind == .rename && temporary
-        case .dirsync:
-            if operation.kind == .rename && temporary { renamed.store(true, ordering: .relaxed) }
-            return operation.kind == .syncDirectory && renamed.load(ordering: .relaxed)
-        case .trim: return operation.kind == .remove && operation.fileName.hasPrefix("segment-")
-        }
-    }
 }
