@@ -10,7 +10,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// Writes a snapshot once ``everyRecords`` records were journaled since the last one (checked
-/// every ``checkInterval``), and a last one after the listeners drained at shutdown.
+/// every ``checkInterval``, and never sooner than nine times the last snapshot's duration after
+/// it), and a last one after the listeners drained at shutdown.
 ///
 /// Placed before the listeners in the service group: graceful shutdown reaches it after they
 /// stopped, so the final snapshot covers every acknowledged message.
@@ -37,8 +38,13 @@ struct CaseloadSnapshotter: Service {
                 } catch {
                     return
                 }
+                // At most about a tenth of the time snapshotting: a large caseload under a
+                // high message rate would otherwise be snapshotted back to back.
+                guard ContinuousClock.now >= covered.quietUntil else { continue }
                 if store.journal.lastDurableSequence >= covered.sequence + UInt64(everyRecords) {
+                    let started = ContinuousClock.now
                     await snapshot(covered)
+                    covered.quietUntil = ContinuousClock.now + (ContinuousClock.now - started) * 9
                 }
             }
         }
@@ -82,10 +88,16 @@ struct CaseloadSnapshotter: Service {
 /// The sequence the newest snapshot covers (shared between the loop and the shutdown step).
 final class SnapshotProgress: Sendable {
     private let value: Atomic<UInt64>
+    private let quiet = Mutex(ContinuousClock.now)
     init(_ sequence: UInt64) { value = Atomic(sequence) }
     var sequence: UInt64 {
         get { value.load(ordering: .acquiring) }
         set { value.store(newValue, ordering: .releasing) }
+    }
+    /// No periodic snapshot before this time.
+    var quietUntil: ContinuousClock.Instant {
+        get { quiet.withLock { $0 } }
+        set { quiet.withLock { $0 = newValue } }
     }
 }
 
