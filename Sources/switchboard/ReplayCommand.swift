@@ -102,14 +102,8 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Online: connections; above 1 the daemon may store messages out of file order.")
     var connections: Int = 1
 
-    @Option(name: .customLong("tls-ca"), help: ArgumentHelp("Online over TLS: trust server certificates from this CA (PEM).", valueName: "FILE"))
-    var tlsCA: String?
-
-    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("Online over TLS: client certificate chain (PEM).", valueName: "FILE"))
-    var tlsCertificate: String?
-
-    @Option(name: .customLong("tls-key"), help: ArgumentHelp("Online over TLS: the client certificate's private key (PEM).", valueName: "FILE"))
-    var tlsKey: String?
+    /// Online over TLS.
+    @OptionGroup var tls: ClientTLSOptions
 
     func validate() throws {
         guard !archives.isEmpty else { throw ValidationError("give at least one ARCHIVE") }
@@ -210,7 +204,7 @@ struct ReplayCommand: AsyncParsableCommand {
             }
             let tls: MLLPClientTLSConfiguration?
             do {
-                tls = try tlsConfiguration()
+                tls = try self.tls.configuration()
             } catch {
                 throw error.report()
             }
@@ -260,13 +254,6 @@ struct ReplayCommand: AsyncParsableCommand {
             + outcome.errors.map { " err=\"\($0)\"" }.joined() + (outcome.note.map { " (\($0))" } ?? "")
     }
 
-    private func tlsConfiguration() throws(CLIError) -> MLLPClientTLSConfiguration? {
-        guard let tlsCA else {
-            if tlsCertificate != nil || tlsKey != nil { throw CLIError("--tls-cert and --tls-key need --tls-ca") }
-            return nil
-        }
-        return MLLPClientTLSConfiguration(trustedCAPath: tlsCA, certificateChainPath: tlsCertificate, privateKeyPath: tlsKey)
-    }
 }
 
 /// Progress on standard error: on a terminal a bar redrawn in place (at most 5 times a

@@ -33,14 +33,7 @@ struct SendCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for each ACK.")
     var timeout: Double = 10
 
-    @Option(name: .customLong("tls-ca"), help: ArgumentHelp("Use TLS; trust server certificates from this CA (PEM).", valueName: "FILE"))
-    var tlsCA: String?
-
-    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("Use TLS with this client certificate chain (PEM).", valueName: "FILE"))
-    var tlsCertificate: String?
-
-    @Option(name: .customLong("tls-key"), help: ArgumentHelp("The client certificate's private key (PEM).", valueName: "FILE"))
-    var tlsKey: String?
+    @OptionGroup var tls: ClientTLSOptions
 
     @Argument(help: "Files of ER7 messages or HL7 v2.xml documents.")
     var files: [String]
@@ -60,7 +53,7 @@ struct SendCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError("--to: \(error.message)")
             }
-            tls = try tlsConfiguration()
+            tls = try self.tls.configuration()
             for file in files {
                 let bytes = try InputFile.read(file)
                 do {
@@ -87,18 +80,6 @@ struct SendCommand: AsyncParsableCommand {
             print("switchboard: \(failed) of \(outcomes.count) messages to \(endpoint) were not accepted", to: &stderr)
             throw ExitCode.workFailed
         }
-    }
-
-    /// TLS when any --tls-* option is given, checked now so a bad file is bad input (exit 2).
-    private func tlsConfiguration() throws(CLIError) -> MLLPClientTLSConfiguration? {
-        guard tlsCA != nil || tlsCertificate != nil || tlsKey != nil else { return nil }
-        let tls = MLLPClientTLSConfiguration(trustedCAPath: tlsCA, certificateChainPath: tlsCertificate, privateKeyPath: tlsKey)
-        do {
-            _ = try tls.makeTLSConfiguration()
-        } catch {
-            throw CLIError(error.message)
-        }
-        return tls
     }
 
     /// `FILE#N control_id=ID ack=CODE [msa2=ID (mismatch)] [err=CODE "text"]...`
