@@ -161,19 +161,12 @@ struct CaseloadCommand: AsyncParsableCommand {
                     throw CLIError("\(error)").report()
                 }
             }
-            var now = CaseloadQueryTime.now
-            if let until {
-                guard let parsed = CaseloadQueryTime.parse(until) else {
-                    throw CLIError("--until: expected YYYY-MM-DD or an ISO 8601 time, got '\(until)'").report()
-                }
-                now = parsed
-            }
-            var from = now - 30 * 86_400
-            if let since {
-                guard let parsed = CaseloadQueryTime.parse(since) else {
-                    throw CLIError("--since: expected YYYY-MM-DD or an ISO 8601 time, got '\(since)'").report()
-                }
-                from = parsed
+            let now: Int64, from: Int64
+            do {
+                now = try timeOption("--until", until) ?? CaseloadQueryTime.now
+                from = try timeOption("--since", since) ?? now - 30 * 86_400
+            } catch {
+                throw error.report()
             }
             let state = try location.load()
             let view = CaseloadViews.report(QualityReport(state: state, rules: configuration.caseloadRules, now: now, since: from))

@@ -145,12 +145,11 @@ struct ReplayCommand: AsyncParsableCommand {
         selection.controlIDs = Set(controlIDs)
         selection.limit = limit
         selection.order = ReplaySelection.Order(rawValue: order) ?? .file
-        for (name, text, bound) in [("--since", since, \ReplaySelection.since), ("--until", until, \ReplaySelection.until)] {
-            guard let text else { continue }
-            guard let time = CaseloadQueryTime.parse(text) else {
-                throw CLIError("\(name): expected YYYY-MM-DD or an ISO 8601 time, got '\(text)'").report()
-            }
-            selection[keyPath: bound] = time
+        do {
+            selection.since = try timeOption("--since", since)
+            selection.until = try timeOption("--until", until)
+        } catch {
+            throw error.report()
         }
         items = selection.apply(to: items)
         var previous: [ReplayOutcome] = []
