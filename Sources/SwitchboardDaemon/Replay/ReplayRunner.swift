@@ -213,10 +213,12 @@ public enum ReplayRunner {
         // nothing else in flight, so a missing answer cannot shift the answers of the frames after
         // it; no answer within a short wait counts as accepted without an ACK.
         let silentWait = min(timeout, .seconds(2))
-        func mayGoUnanswered(_ position: Int) -> Bool {
-            guard let header = ReplaySelection.header(of: items[indices[position]]) else { return false }
+        // Read each header once (for XML a parse), not at every refill and failure.
+        let silentFlags = indices.map { index -> Bool in
+            guard let header = ReplaySelection.header(of: items[index]) else { return false }
             return header.messageCode == "ACK" || ["NE", "ER", "SU"].contains(header.acceptAcknowledgmentType)
         }
+        func mayGoUnanswered(_ position: Int) -> Bool { silentFlags[position] }
         func finish(_ position: Int, _ outcome: ReplayOutcome) {
             outcomes.append((indices[position], outcome))
             each(indices[position], outcome)
