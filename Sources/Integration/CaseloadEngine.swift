@@ -31,6 +31,8 @@ public final class CaseloadEngine: Sendable {
         var decider: CaseloadDecider
         var pending = 0
         var rebuilding = false
+        /// Resumed when a rebuild completes (``waitUntilAvailable()``).
+        var availabilityWaiters: [CheckedContinuation<Void, Never>] = []
         var capture: Capture?
     }
 
@@ -218,14 +220,29 @@ public final class CaseloadEngine: Sendable {
         Task { [self] in await self.rebuild() }
     }
 
+    /// Returns once the caseload takes decisions (at once unless a rebuild is under way).
+    public func waitUntilAvailable() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = live.withLock { live -> Bool in
+                guard live.rebuilding else { return true }
+                live.availabilityWaiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
     private func rebuild() async {
         while live.withLock({ $0.pending }) > 0 { try? await Task.sleep(for: .milliseconds(10)) }
         while true {
             if let state = try? await store.replayCaseload() {
-                live.withLock { live in
+                let waiters = live.withLock { live in
                     live.state = state
                     live.rebuilding = false
+                    defer { live.availabilityWaiters = [] }
+                    return live.availabilityWaiters
                 }
+                for waiter in waiters { waiter.resume() }
                 return
             }
             try? await Task.sleep(for: .seconds(1))

@@ -245,13 +245,12 @@ struct InboundContractTests {
         let harness = try await PipelineHarness.make(
             rules: [FaultRule(.write, nth: 1, errno: .noSpace, pathContains: "segment-")], withCaseload: true)
         #expect(await harness.process(adt()).ackCode == "AR")
-        // While the caseload is rebuilt, messages get AR 207; then the resend is stored once.
-        var answer = await harness.process(adt())
-        let deadline = ContinuousClock.now + .seconds(10)
-        while answer.ackCode != "AA", ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-            answer = await harness.process(adt())
-        }
+        // The failed append's events are in the live state but not in the journal: until the
+        // caseload is rebuilt from the journal, messages get AR 207 (no wall-clock deadline:
+        // the rebuild is awaited, however loaded the machine).
+        await (try #require(harness.pipeline.caseload)).waitUntilAvailable()
+        // Then the resend is stored once.
+        let answer = await harness.process(adt())
         #expect(answer.ackCode == "AA")
         let records = try await harness.records()
         #expect(records.count == 1)

@@ -176,7 +176,7 @@ extension DaemonTests {
             let dropped = proxy.droppedAnswers
             let answers = proxy.answersSeen
             // The daemon logs each answer right after handing it over: wait for all of them.
-            let logged = FaultFixture.waitForMessageLogLines(daemon, idPrefix: run + "-", count: answers, timeout: 5)
+            let logged = FaultFixture.waitForMessageLogLines(daemon, idPrefix: run + "-", count: answers, timeout: 30)
             let dedupeHits = FaultFixture.duplicateLogLines(daemon, idPrefix: run + "-")
             let termination = daemon.terminate()
             let journal = JournalVerifier.read(executable: Fixture.executable, stateDirectory: daemon.stateDirectory)

@@ -23,7 +23,7 @@ extension DaemonTests {
             let resent = try #require(try Fixture.exchange(message, port: daemon.port))
             #expect(resent == first, "duplicate answered with the original ACK bytes")
             // The log line follows the answer: wait for it.
-            let duplicateLine = daemon.waitForErrorLine(containing: "duplicate=true", timeout: 5)
+            let duplicateLine = daemon.waitForErrorLine(containing: "duplicate=true", timeout: 30)
             #expect(duplicateLine?.contains("hl7.control_id=MSG-A01-0001") == true, "duplicate not logged as such")
 
             #expect(daemon.terminate() == 0)

@@ -126,15 +126,15 @@ extension DaemonTests {
             try "log:\n  level: debug\nmllp:\n  max_connections: 32\nrules:\n  continuity_days: 30\n"
                 .write(toFile: config, atomically: true, encoding: .utf8)
             daemon.signal(SIGHUP)
-            let reloaded = try #require(daemon.waitForErrorLine(containing: "configuration reloaded", timeout: 10))
+            let reloaded = try #require(daemon.waitForErrorLine(containing: "configuration reloaded", timeout: 30))
             #expect(Fixture.logValue("applied", in: reloaded) == "log.level,rules")
             #expect(Fixture.logValue("needs_restart", in: reloaded) == "mllp.max_connections")
             #expect(try Fixture.ack(try Fixture.adtA01(controlID: "RELOAD-1"), port: daemon.port).isAccept)
-            #expect(daemon.waitForErrorLine(containing: "mllp connection opened", timeout: 10) != nil, "debug lines after the reload")
+            #expect(daemon.waitForErrorLine(containing: "mllp connection opened", timeout: 30) != nil, "debug lines after the reload")
 
             try "log:\n  level: loud\n".write(toFile: config, atomically: true, encoding: .utf8)
             daemon.signal(SIGHUP)
-            let failed = try #require(daemon.waitForErrorLine(containing: "configuration reload failed", timeout: 10))
+            let failed = try #require(daemon.waitForErrorLine(containing: "configuration reload failed", timeout: 30))
             #expect(failed.contains("log.level"))
             #expect(try Fixture.ack(try Fixture.adtA01(controlID: "RELOAD-2"), port: daemon.port).isAccept)
             #expect(daemon.terminate() == 0)
@@ -158,7 +158,7 @@ extension DaemonTests {
             try writeConfig(ca: pki.caCertificate)
             let daemon = try Fixture.startDaemon(["--config", config])
             defer { daemon.cleanUp() }
-            let line = try #require(daemon.waitForErrorLine(containing: "mllp.listener=mllp-tls", timeout: 10))
+            let line = try #require(daemon.waitForErrorLine(containing: "mllp.listener=mllp-tls", timeout: 30))
             let address = try #require(Fixture.logValue("mllp.address", in: line))
             let port = try #require(Int(address.split(separator: ":").last ?? ""))
 
@@ -181,7 +181,7 @@ extension DaemonTests {
 
             try writeConfig(ca: pki.rogueCACertificate)
             daemon.signal(SIGHUP)
-            let reloaded = try #require(daemon.waitForErrorLine(containing: "configuration reloaded", timeout: 10))
+            let reloaded = try #require(daemon.waitForErrorLine(containing: "configuration reloaded", timeout: 30))
             #expect(Fixture.logValue("applied", in: reloaded)?.contains("tls.certificates") == true)
             #expect(await accepted(rogue, "TLS-RELOAD-3"))
             #expect(await !accepted(trusted, "TLS-RELOAD-4"))

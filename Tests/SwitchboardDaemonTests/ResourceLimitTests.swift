@@ -34,7 +34,7 @@ extension DaemonTests {
             }
             let oversizedClosed = stoppedBySend || oversized.isClosedByPeer(within: 10)
             let peakAfterFrame = daemon.peakResidentBytes ?? 0
-            let frameLine = daemon.waitForErrorLine(containing: "frameTooLarge", timeout: 5) ?? ""
+            let frameLine = daemon.waitForErrorLine(containing: "frameTooLarge", timeout: 30) ?? ""
             let closeAfterBytes = Self.number(before: " so far", in: frameLine) ?? -1
 
             // 10 MiB of junk, no 0x0B.
@@ -49,7 +49,7 @@ extension DaemonTests {
                 if let error { junkStopped = error.isClosedByPeer; break }
             }
             let junkClosed = junkStopped || junk.isClosedByPeer(within: 10)
-            let junkLine = daemon.waitForErrorLine(containing: "tooMuchJunk", timeout: 5) ?? ""
+            let junkLine = daemon.waitForErrorLine(containing: "tooMuchJunk", timeout: 30) ?? ""
             let junkCloseAfter = Self.number(before: " bytes outside a frame", in: junkLine) ?? -1
 
             // 0x1C without 0x0D: tolerated (documented), the frame is answered and so is the next.
