@@ -32,6 +32,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -57,7 +58,15 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         // Outbound delivery: the per-destination state machine (pure) and its transport protocol.
-        .target(name: "Outbox", swiftSettings: strictSettings),
+        .target(
+            name: "Outbox",
+            dependencies: [
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // HL7 v2.xml <-> the HL7 model, through a hardened libxml2 streaming reader.
         .target(name: "HL7XML", dependencies: ["HL7", "CLibXML2"], swiftSettings: strictSettings),
         // Segmented append-only log of opaque records.
@@ -90,7 +99,8 @@ let package = Package(
         .target(
             name: "CaseloadStore",
             dependencies: [
-                "Journal", "Caseload",
+                "Journal", "Caseload", "Outbox",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -99,7 +109,7 @@ let package = Package(
         .target(
             name: "Integration",
             dependencies: [
-                "HL7", "HL7XML", "Caseload", "CaseloadStore",
+                "HL7", "HL7XML", "Caseload", "CaseloadStore", "Outbox",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -111,7 +121,7 @@ let package = Package(
         .target(
             name: "SwitchboardDaemon",
             dependencies: [
-                "HL7", "HL7XML", "Journal", "MLLP", "Caseload", "CaseloadStore", "Integration", "CProcessControl", "CZlib",
+                "HL7", "HL7XML", "Journal", "MLLP", "Caseload", "CaseloadStore", "Integration", "Outbox", "CProcessControl", "CZlib",
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -10,6 +10,7 @@ struct Draft {
     let at: Int64
     private(set) var events: [CaseloadEvent] = []
     private(set) var changes: [String] = []
+    private(set) var referralMessages: [ReferralMessageRequest] = []
 
     private var patients: [String: Patient] = [:]
     private var encounters: [String: Encounter] = [:]
@@ -32,10 +33,15 @@ struct Draft {
     }
 
     func decision(patientID: String) -> CaseloadDecision {
-        CaseloadDecision(events: events, patientID: patientID, changes: changes, at: at)
+        CaseloadDecision(events: events, patientID: patientID, changes: changes, at: at, referralMessages: referralMessages)
     }
 
     mutating func note(_ change: String) { changes.append(change) }
+
+    /// Asks for an outbound referral message (built and queued with the decision's append).
+    mutating func send(_ kind: ReferralMessageRequest.Kind, referralID: String) {
+        referralMessages.append(ReferralMessageRequest(kind, referralID: referralID))
+    }
 
     // MARK: Reads (overlay first)
 

@@ -32,8 +32,17 @@ public struct CaseloadRules: Sendable, Hashable {
     public var rescheduleBusinessDays = 2
     /// Business calendar: weekends and these dates are not business days.
     public var calendar = BusinessCalendar()
+    /// Discharges that refer the patient to a partner (outbound REF^I12 through the outbox).
+    /// Default: disposition `06` (discharged to home health care) refers to `home-health`.
+    public var referralRules: [ReferralRule] = [.homeHealth]
 
     public init() {}
+
+    /// The rules a discharge with this disposition (PV1-36) matches, in order.
+    public func referralRules(forDisposition disposition: String) -> [ReferralRule] {
+        guard !disposition.isEmpty else { return [] }
+        return referralRules.filter { $0.dispositions.contains(disposition) }
+    }
 
     /// True when an encounter of this class in this unit opens a case.
     public func opensCase(patientClass: String, unit: String) -> Bool {
@@ -46,6 +55,36 @@ public struct CaseloadRules: Sendable, Hashable {
         if !named.isEmpty { return Set(named) }
         return Set(teams.filter { $0.units.isEmpty }.map(\.name))
     }
+}
+
+/// When a discharge refers the patient to a partner, and what the referral says.
+public struct ReferralRule: Sendable, Hashable {
+    /// Discharge dispositions (PV1-36, HL7 table 0112) that trigger it.
+    public var dispositions: Set<String>
+    /// The destination's configured name (`destinations:`); also the referral's partner.
+    public var destination: String
+    /// RF1-2 priority (table 0280: S stat, A ASAP, R routine).
+    public var priority: String
+    /// RF1-3 type (table 0281: Hom home care, Med, Psy, Lab, Rad, Skn).
+    public var type: String
+    /// RF1-10 reason, in words.
+    public var reason: String
+
+    public init(dispositions: Set<String>, destination: String, priority: String = "R", type: String = "", reason: String = "") {
+        self.dispositions = dispositions
+        self.destination = destination
+        self.priority = priority
+        self.type = type
+        self.reason = reason
+    }
+
+    /// Disposition 06 (home health care) → `home-health`, routine, home care.
+    public static let homeHealth = ReferralRule(
+        dispositions: ["06"], destination: "home-health", priority: "R", type: "Hom", reason: "Home health care after discharge")
+
+    /// The id of the referral this rule makes for an encounter: stable, so a repeated discharge
+    /// or a replay finds the same referral instead of making another.
+    public func referralID(encounterID: String) -> String { "OUT-\(encounterID)-\(destination)" }
 }
 
 /// Business days: Monday to Friday, minus holidays, in the care team's local time.

@@ -124,6 +124,7 @@ extension Draft {
                 encounter.dischargeDisposition = visit.dischargeDisposition.isEmpty ? encounter.dischargeDisposition : visit.dischargeDisposition
                 if encounter != existing { emit(.encounter(encounter)) }
                 note("encounter \(existing.id) already discharged: repeated discharge recorded, no new tasks")
+                refer(patient: patient, after: encounter)  // a corrected disposition may now call for one
                 return
             }
         } else {
@@ -158,7 +159,44 @@ extension Draft {
         }) {
             resolve(followUp, .satisfied, "appointment \(booked.id) already booked")
         }
-        // Hook for outbound referrals (discharge disposition → partner): the outbox feature.
+        refer(patient: patient, after: encounter)
+    }
+
+    /// Outbound referrals the rules ask for after a discharge: one per matching rule, made
+    /// once per encounter (its id comes from the encounter), sent as REF^I12.
+    mutating func refer(patient: String, after encounter: Encounter) {
+        for rule in rules.referralRules(forDisposition: encounter.dischargeDisposition) {
+            // A referral withdrawn earlier (discharge cancelled, then discharged again) keeps
+            // its id: the new one takes the next (`...-2`), so a partner never sees an id reused.
+            var id = rule.referralID(encounterID: encounter.id)
+            var attempt = 1
+            while let existing = referral(id), existing.status == .cancelled {
+                attempt += 1
+                id = rule.referralID(encounterID: encounter.id) + "-\(attempt)"
+            }
+            if referral(id) != nil {
+                note("referral \(id) to \(rule.destination) already made")
+                continue
+            }
+            let referral = Referral(id: id, patientID: patient, direction: .outbound, partner: rule.destination, priority: rule.priority,
+                                    type: rule.type, reason: rule.reason, status: .pending, updatedAt: at, source: encounter.id)
+            emit(.referral(referral))
+            send(.newReferral, referralID: id)
+            note("referral \(id) to \(rule.destination) made (discharge disposition \(encounter.dischargeDisposition))")
+        }
+    }
+
+    /// Withdraws the outbound referrals an encounter's discharge made (REF^I14 for each still
+    /// pending or accepted).
+    mutating func withdrawReferrals(patient: String, of encounter: Encounter, because reason: String) {
+        for var referral in referrals(of: patient)
+        where referral.direction == .outbound && referral.source == encounter.id && (referral.status == .pending || referral.status == .accepted) {
+            referral.status = .cancelled
+            referral.updatedAt = at
+            emit(.referral(referral))
+            send(.cancellation, referralID: referral.id)
+            note("referral \(referral.id) to \(referral.partner) withdrawn: \(reason)")
+        }
     }
 
     mutating func cancelAdmit(patient: String, visit: VisitFacts) {
@@ -223,5 +261,6 @@ extension Draft {
             && (task.kind == .postDischargeContact || task.kind == .followUpAppointment) {
             resolve(task, .cancelled, "discharge cancelled")
         }
+        withdrawReferrals(patient: patient, of: encounter, because: "discharge cancelled")
     }
 }

@@ -248,9 +248,11 @@ public struct Referral: Hashable, Sendable {
     /// The partner's own reference (RRI's RF1-11 external id), when known.
     public var partnerReference: String
     public var updatedAt: Int64
+    /// For referrals a rule made: the encounter whose discharge caused it (empty otherwise).
+    public var source: String
 
     public init(id: String, patientID: String, direction: Direction, partner: String, priority: String = "", type: String = "",
-                reason: String = "", status: Status = .pending, partnerReference: String = "", updatedAt: Int64) {
+                reason: String = "", status: Status = .pending, partnerReference: String = "", updatedAt: Int64, source: String = "") {
         self.id = id
         self.patientID = patientID
         self.direction = direction
@@ -261,6 +263,7 @@ public struct Referral: Hashable, Sendable {
         self.status = status
         self.partnerReference = partnerReference
         self.updatedAt = updatedAt
+        self.source = source
     }
 }
 

@@ -9,7 +9,9 @@ public import Caseload
 
 /// Encodes and decodes ``CaseloadEvent`` lists.
 public enum CaseloadEventCodec {
-    enum Tag: UInt8 { case patient = 1, encounter = 2, careCase = 3, task = 4, appointment = 5, referral = 6 }
+    /// `referral` (6) is the first layout of a referral; `referralWithSource` (7), written since
+    /// the outbox, appends the encounter that caused it.
+    enum Tag: UInt8 { case patient = 1, encounter = 2, careCase = 3, task = 4, appointment = 5, referral = 6, referralWithSource = 7 }
 
     public static func encode(_ events: [CaseloadEvent]) -> [UInt8] {
         var writer = PayloadWriter(capacity: 64 + events.count * 96)
@@ -75,7 +77,7 @@ public enum CaseloadEventCodec {
             for text in [a.reason, a.location, a.provider] { w.string(text) }
             w.u8(a.status.rawValue)
         case .referral(let r):
-            w.u8(Tag.referral.rawValue)
+            w.u8(Tag.referralWithSource.rawValue)
             w.string(r.id)
             w.string(r.patientID)
             w.u8(r.direction.rawValue)
@@ -83,6 +85,7 @@ public enum CaseloadEventCodec {
             w.u8(r.status.rawValue)
             w.string(r.partnerReference)
             w.i64(r.updatedAt)
+            w.string(r.source)
         }
     }
 
@@ -153,11 +156,12 @@ public enum CaseloadEventCodec {
                 id: try r.string(), patientID: try r.string(), startsAt: try r.optionalI64(), durationMinutes: Int(try r.u32()),
                 reason: try r.string(), location: try r.string(), provider: try r.string(),
                 status: try r.enumeration(Appointment.Status.self)))
-        case .referral:
+        case .referral, .referralWithSource:
             return .referral(Referral(
                 id: try r.string(), patientID: try r.string(), direction: try r.enumeration(Referral.Direction.self),
                 partner: try r.string(), priority: try r.string(), type: try r.string(), reason: try r.string(),
-                status: try r.enumeration(Referral.Status.self), partnerReference: try r.string(), updatedAt: try r.i64()))
+                status: try r.enumeration(Referral.Status.self), partnerReference: try r.string(), updatedAt: try r.i64(),
+                source: tag == .referralWithSource ? try r.string() : ""))
         }
     }
 }

@@ -2,6 +2,7 @@
 // ways of building it (full replay, snapshot + tail, live) agree.
 public import Caseload
 public import Journal
+public import Outbox
 
 extension CaseloadState {
     /// Applies the caseload decision of a journal record (if any) and its audit entry.
@@ -30,6 +31,7 @@ extension CaseloadState {
         case .action:
             guard let record = try? ActionRecordCodec.decode(payload) else { return false }
             apply(record, sequence: sequence)
+        case .outbox: return true  // no caseload effect
         case nil: return false
         }
         return true
@@ -38,6 +40,8 @@ extension CaseloadState {
     /// How a caseload was read from a journal directory.
     public struct Replay: Sendable {
         public var state: CaseloadState
+        /// The outbox after the same records.
+        public var outbox: OutboxState
         /// The snapshot it started from (0: none, every record replayed).
         public var snapshotSequence: UInt64
         /// Records read after the snapshot, and those this build could not decode (skipped).
@@ -54,7 +58,7 @@ extension CaseloadState {
     /// after it, or every record when `fromSnapshot` is false. Records this build cannot decode
     /// are skipped and counted.
     public static func replay(directory: String, fromSnapshot: Bool = true, through limit: UInt64 = .max) throws(JournalError) -> Replay {
-        var state = CaseloadState()
+        var store = StoreState()
         var snapshotSequence: UInt64 = 0
         var skipped: [String] = []
         if fromSnapshot {
@@ -62,7 +66,8 @@ extension CaseloadState {
             skipped = invalid.map { "\($0.file): \($0.reason)" }
             if let snapshot {
                 do {
-                    state = try StoreSnapshotCodec.decode(snapshot.blob).caseload
+                    let decoded = try StoreSnapshotCodec.decode(snapshot.blob)
+                    store = StoreState(caseload: decoded.caseload, outbox: decoded.outbox)
                     snapshotSequence = snapshot.sequence
                 } catch {
                     skipped.append("snapshot at \(snapshot.sequence): \(error)")
@@ -79,7 +84,7 @@ extension CaseloadState {
             last = record.sequence
             records += 1
             expected = record.sequence + 1
-            if !state.apply(payload: Array(payload), sequence: record.sequence) { undecodable += 1 }
+            if !store.apply(payload: Array(payload), sequence: record.sequence) { undecodable += 1 }
         }
         if let problem = walk.problem { throw problem }
         if let gap {
@@ -88,7 +93,7 @@ extension CaseloadState {
                 (older segments were removed after a snapshot, so only a start from that snapshot can read it)
                 """)
         }
-        return Replay(state: state, snapshotSequence: snapshotSequence, records: records, undecodable: undecodable,
+        return Replay(state: store.caseload, outbox: store.outbox, snapshotSequence: snapshotSequence, records: records, undecodable: undecodable,
                       skippedSnapshots: skipped, lastSequence: last)
     }
 
@@ -128,5 +133,43 @@ struct CanonicalHasher {
             value ^= UInt64(truncatingIfNeeded: bytes.count >> shift) & 0xFF
             value &*= 0x0000_0100_0000_01B3
         }
+    }
+}
+
+/// The caseload and the outbox: everything the journal's records project to.
+public struct StoreState: Sendable {
+    public var caseload: CaseloadState
+    public var outbox: OutboxState
+
+    public init(caseload: CaseloadState = CaseloadState(), outbox: OutboxState = OutboxState()) {
+        self.caseload = caseload
+        self.outbox = outbox
+    }
+
+    /// Applies any journal payload: an inbound message's decision and outbox entries, a
+    /// coordinator's action, an outbox change. Returns false for a payload this build cannot
+    /// decode (skipped by replays).
+    @discardableResult
+    public mutating func apply(payload: [UInt8], sequence: UInt64) -> Bool {
+        switch InboundRecordCodec.kind(of: payload) {
+        case .inbound:
+            guard let record = try? InboundRecordCodec.decode(payload) else { return false }
+            apply(record, sequence: sequence)
+        case .action:
+            guard let record = try? ActionRecordCodec.decode(payload) else { return false }
+            caseload.apply(record, sequence: sequence)
+        case .outbox:
+            guard let record = try? OutboxRecordCodec.decode(payload) else { return false }
+            outbox.apply(record.change, destination: record.destination)
+        case nil: return false
+        }
+        return true
+    }
+
+    /// An inbound record: its caseload decision, and the outbox entries it made (accepted only).
+    public mutating func apply(_ record: InboundRecord, sequence: UInt64) {
+        caseload.apply(record, sequence: sequence)
+        guard record.disposition == .accepted else { return }
+        for entry in record.outbound { outbox.enqueue(entry) }
     }
 }

@@ -1,6 +1,7 @@
 // The journal record of one received frame (DESIGN §4: raw bytes, receipt metadata, outcome,
 // and the caseload events it produced).
 public import Caseload
+public import Outbox
 
 /// One frame as the daemon received and answered it: the unit of the inbound journal.
 ///
@@ -93,12 +94,15 @@ public struct InboundRecord: Sendable, Equatable {
     /// What the message did to the caseload (accepted messages only): the events and the
     /// audit sentences, stored in the same append as the message.
     public var caseload: CaseloadDecision?
+    /// Outbound messages the decision made (REF^I12/I14), in the same append: the
+    /// transactional outbox. Delivery starts once this record is durable.
+    public var outbound: [OutboxEntry]
 
     public init(
         receivedAtMicroseconds: Int64, listener: String, peer: String, disposition: Disposition, encoding: Encoding,
         sendingApplication: String, sendingFacility: String, controlID: String, messageType: String,
         ackCode: String, duplicateKeyConflict: Bool = false, contentHash: UInt64, errors: [ErrorEntry] = [],
-        ack: [UInt8], rawLength: Int? = nil, raw: [UInt8], caseload: CaseloadDecision? = nil
+        ack: [UInt8], rawLength: Int? = nil, raw: [UInt8], caseload: CaseloadDecision? = nil, outbound: [OutboxEntry] = []
     ) {
         self.receivedAtMicroseconds = receivedAtMicroseconds
         self.listener = listener
@@ -117,6 +121,7 @@ public struct InboundRecord: Sendable, Equatable {
         self.rawLength = rawLength ?? raw.count
         self.raw = raw
         self.caseload = caseload
+        self.outbound = outbound
     }
 
     /// The duplicate-detection key of this record, when it was stored as accepted.

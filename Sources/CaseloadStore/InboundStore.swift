@@ -1,8 +1,9 @@
 // The journal-backed store of received frames, the duplicate index over it, and the caseload
 // projected from it.
-public import Caseload
+import Caseload
 public import Journal
 public import Logging
+import Outbox
 import Synchronization
 
 /// Appends ``InboundRecord``s to the journal and keeps the ``DuplicateIndex`` in step with it.
@@ -13,33 +14,34 @@ import Synchronization
 public final class InboundStore: Sendable {
     public let journal: any AppendOnlyJournal
     public let duplicates: DuplicateIndex
-    /// The caseload as the journal held it when the store opened, until the engine takes it.
-    private let initial: Mutex<CaseloadState?>
+    /// The caseload and outbox as the journal held them when the store opened, until the
+    /// engine takes them.
+    private let initial: Mutex<StoreState?>
     /// The sequence of the snapshot the store started from (0: none, full replay).
     public let snapshotSequence: UInt64
 
-    private init(journal: any AppendOnlyJournal, duplicates: DuplicateIndex, caseload: CaseloadState, snapshotSequence: UInt64) {
+    private init(journal: any AppendOnlyJournal, duplicates: DuplicateIndex, state: StoreState, snapshotSequence: UInt64) {
         self.journal = journal
         self.duplicates = duplicates
-        self.initial = Mutex(caseload)
+        self.initial = Mutex(state)
         self.snapshotSequence = snapshotSequence
     }
 
     /// Hands over the caseload read at open, once: the store keeps no reference, so the engine's
     /// changes never copy tables still shared with it. Empty on a second call.
-    public func takeInitialCaseload() -> CaseloadState {
+    public func takeInitialState() -> StoreState {
         initial.withLock { state in
             defer { state = nil }
-            return state ?? CaseloadState()
+            return state ?? StoreState()
         }
     }
 
     /// Rebuilds the caseload from the newest snapshot and the records after it (after a failed
     /// append left the live one ahead of the journal). Undecodable records were counted at
     /// open; they are skipped.
-    public func replayCaseload() async throws(JournalError) -> CaseloadState {
+    public func replayState() async throws(JournalError) -> StoreState {
         var (snapshot, from) = try await Self.startingPoint(journal: journal, logger: nil)
-        var state = snapshot.caseload
+        var state = StoreState(caseload: snapshot.caseload, outbox: snapshot.outbox)
         snapshot = StoreSnapshot(caseload: CaseloadState(), duplicates: [])  // one owner: no table copies below
         try await Self.forEachRecord(in: journal, from: from) { record in
             state.apply(payload: record.payload, sequence: record.sequence)
@@ -105,19 +107,20 @@ public final class InboundStore: Sendable {
         var (snapshot, from) = try await startingPoint(journal: journal, logger: logger, duplicates: index, cutoff: cutoff)
         // A snapshot that failed to decode may have loaded some keys already: start clean.
         if from == 1, index.count > 0 { index = DuplicateIndex(configuration: configuration) }
-        var caseload = snapshot.caseload
+        var state = StoreState(caseload: snapshot.caseload, outbox: snapshot.outbox)
         // One owner for the tables: the tail's changes must not copy them.
         snapshot = StoreSnapshot(caseload: CaseloadState(), duplicates: [])
         try await forEachRecord(in: journal, from: from) { record in
             scanned += 1
-            if InboundRecordCodec.kind(of: record.payload) == .action {
-                if !caseload.apply(payload: record.payload, sequence: record.sequence) { undecodable += 1 }
+            let kind = InboundRecordCodec.kind(of: record.payload)
+            if kind == .action || kind == .outbox {
+                if !state.apply(payload: record.payload, sequence: record.sequence) { undecodable += 1 }
                 return
             }
-            guard InboundRecordCodec.kind(of: record.payload) == .inbound else { return }
+            guard kind == .inbound else { return }
             do {
                 let inbound = try InboundRecordCodec.decode(record.payload)
-                caseload.apply(inbound, sequence: record.sequence)
+                state.apply(inbound, sequence: record.sequence)
                 if let key = inbound.duplicateKey, inbound.receivedAtMicroseconds >= cutoff {
                     index.load(key, hash: inbound.contentHash, ack: inbound.ack, sequence: record.sequence,
                                receivedAtMicroseconds: inbound.receivedAtMicroseconds)
@@ -134,21 +137,21 @@ public final class InboundStore: Sendable {
         let elapsed = ContinuousClock.now - started
         logger.info("duplicate index and caseload rebuilt", metadata: [
             "snapshot.seq": "\(from - 1)", "journal.records_scanned": "\(scanned)", "dedupe.keys": "\(index.count)",
-            "journal.undecodable": "\(undecodable)", "caseload.patients": "\(caseload.patients.count)",
-            "caseload.open_cases": "\(caseload.openCasesOfCoordinator.values.reduce(0, +))",
+            "journal.undecodable": "\(undecodable)", "caseload.patients": "\(state.caseload.patients.count)",
+            "caseload.open_cases": "\(state.caseload.openCasesOfCoordinator.values.reduce(0, +))", "outbox.depth": "\(state.outbox.depth)",
             "duration_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
         ])
-        return InboundStore(journal: journal, duplicates: index, caseload: caseload, snapshotSequence: from - 1)
+        return InboundStore(journal: journal, duplicates: index, state: state, snapshotSequence: from - 1)
     }
 
-    /// Writes a snapshot of `caseload`, which must reflect exactly the records up to
+    /// Writes a snapshot of `state` (caseload and outbox), which must reflect exactly the records up to
     /// `sequence`, with the duplicate index's keys up to `sequence`. Every append up to
     /// `sequence` must have completed (its duplicate key committed) before this is called.
     /// Returns the blob's size in bytes.
     @discardableResult
-    public func storeSnapshot(of caseload: CaseloadState, through sequence: UInt64) async throws(JournalError) -> Int {
+    public func storeSnapshot(of state: StoreState, through sequence: UInt64) async throws(JournalError) -> Int {
         let keys = duplicates.storedKeys(through: sequence)
-        let blob = StoreSnapshotCodec.encode(StoreSnapshot(caseload: caseload, duplicates: keys))
+        let blob = StoreSnapshotCodec.encode(StoreSnapshot(caseload: state.caseload, duplicates: keys, outbox: state.outbox))
         try await journal.storeSnapshot(blob, through: sequence)
         return blob.count
     }

@@ -11,7 +11,9 @@
 // where str and bytes are a u32 length followed by that many bytes (strings in UTF-8).
 // Version 2 appends the caseload decision the message produced (u8 present, then events,
 // str patient_id, i64 at, u32 count + str changes; CaseloadEventCodec), written in the same
-// append as the raw message; version 1 records have none.
+// append as the raw message; version 1 records have none. Version 3 appends the outbox entries
+// the decision made (u32 count, then per entry: str id, destination, control_id, subject,
+// i64 created_at_ms, bytes payload; OutboxRecordCodec).
 // Readers reject unknown kinds and newer versions with a clear error instead of guessing.
 
 /// What kind of record a journal payload holds (its first byte).
@@ -20,6 +22,8 @@ public enum RecordKind: UInt8, Sendable {
     case inbound = 0x49
     /// An ``ActionRecord`` (a coordinator's action on the caseload).
     case action = 0x41
+    /// An ``OutboxRecord`` (delivery progress or an operator's action on the outbox).
+    case outbox = 0x4F
 }
 
 /// A journal payload that could not be decoded.
@@ -39,7 +43,7 @@ public struct RecordDecodingError: Error, Sendable, Equatable, CustomStringConve
 /// Encodes and decodes ``InboundRecord`` journal payloads.
 public enum InboundRecordCodec {
     /// The version this build writes.
-    public static let currentVersion: UInt8 = 2
+    public static let currentVersion: UInt8 = 3
 
     /// The record as a journal payload.
     public static func encode(_ record: InboundRecord) -> [UInt8] {
@@ -68,6 +72,7 @@ public enum InboundRecordCodec {
         writer.bytes(record.ack)
         writer.bytes(record.raw)
         CaseloadEventCodec.encode(record.caseload, into: &writer)
+        OutboxRecordCodec.encode(record.outbound, into: &writer)
         return writer.output
     }
 
@@ -117,11 +122,12 @@ public enum InboundRecordCodec {
         let ack = try reader.bytes()
         let raw = try reader.bytes()
         let caseload = version >= 2 ? try CaseloadEventCodec.decodeDecision(from: &reader) : nil
+        let outbound = version >= 3 ? try OutboxRecordCodec.decodeEntries(from: &reader) : []
         return InboundRecord(
             receivedAtMicroseconds: receivedAt, listener: listener, peer: peer, disposition: disposition,
             encoding: encoding, sendingApplication: application, sendingFacility: facility, controlID: controlID,
             messageType: messageType, ackCode: ackCode, duplicateKeyConflict: flags & 1 != 0, contentHash: hash,
-            errors: errors, ack: ack, rawLength: rawLength, raw: raw, caseload: caseload)
+            errors: errors, ack: ack, rawLength: rawLength, raw: raw, caseload: caseload, outbound: outbound)
     }
 }
 

@@ -1,8 +1,10 @@
 // What a journal snapshot holds for the inbound store: the caseload (entities, audit trail,
 // indexes) and the duplicate index, as of one journal sequence. Layout of the blob:
 //
-//   u64 magic "SBSTORE1", u32 format version (1), then sections until the end:
+//   u64 magic "SBSTORE1", u32 format version (2), then sections until the end:
 //   u8 tag, u64 length, bytes.
+//
+// Format 2 added the outbox section (18); format 1 snapshots are read with an empty outbox.
 //
 // One section per table, so that they decode in parallel (start-up time is the reason
 // snapshots exist). Every section of ``StoreSnapshotCodec/Section`` must be present once; a
@@ -10,6 +12,7 @@
 // store then starts from a full replay instead, which every version can do.
 public import Caseload
 import Dispatch
+public import Outbox
 import Synchronization
 
 /// The inbound store's state at a journal sequence.
@@ -18,17 +21,22 @@ public struct StoreSnapshot: Sendable {
     public var caseload: CaseloadState
     /// The duplicate index's stored keys of records up to the snapshot's sequence, oldest first.
     public var duplicates: [DuplicateIndex.StoredKey]
+    /// The outbox after the same records.
+    public var outbox: OutboxState
 
-    public init(caseload: CaseloadState, duplicates: [DuplicateIndex.StoredKey]) {
+    public init(caseload: CaseloadState, duplicates: [DuplicateIndex.StoredKey], outbox: OutboxState = OutboxState()) {
         self.caseload = caseload
         self.duplicates = duplicates
+        self.outbox = outbox
     }
 }
 
 /// Encodes and decodes ``StoreSnapshot`` blobs.
 public enum StoreSnapshotCodec {
     static let magic: UInt64 = 0x3145_524F_5453_4253  // "SBSTORE1" little-endian
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
+    /// Formats this build reads.
+    static let readableVersions: ClosedRange<UInt32> = 1...2
 
     enum Section: UInt8, CaseIterable {
         case counters = 1, duplicates = 2
@@ -37,6 +45,12 @@ public enum StoreSnapshotCodec {
         case encountersOfPatient = 12, casesOfPatient = 13, tasksOfPatient = 14, appointmentsOfPatient = 15,
             referralsOfPatient = 16
         case openCasesOfCoordinator = 17
+        case outbox = 18
+
+        /// Sections every snapshot of a format has.
+        static func required(inFormat format: UInt32) -> [Section] {
+            format >= 2 ? allCases : allCases.filter { $0 != .outbox }
+        }
     }
 
     // MARK: Encoding
@@ -44,13 +58,14 @@ public enum StoreSnapshotCodec {
     public static func encode(_ snapshot: StoreSnapshot) -> [UInt8] {
         let image = snapshot.caseload.image
         let duplicates = snapshot.duplicates
+        let outbox = snapshot.outbox
         // Sections are encoded in parallel into their own buffers, then joined in tag order.
         let sections = Section.allCases
         let buffers = Mutex<[Section: [UInt8]]>([:])
         DispatchQueue.concurrentPerform(iterations: sections.count) { index in
             let tag = sections[index]
             var w = PayloadWriter(capacity: estimatedSize(of: tag, image, duplicates))
-            encodeSection(tag, image, duplicates, into: &w)
+            encodeSection(tag, image, duplicates, outbox, into: &w)
             let bytes = w.output
             buffers.withLock { $0[tag] = bytes }
         }
@@ -82,9 +97,11 @@ public enum StoreSnapshotCodec {
     }
 
     private static func encodeSection(
-        _ tag: Section, _ image: CaseloadState.Image, _ duplicates: [DuplicateIndex.StoredKey], into w: inout PayloadWriter
+        _ tag: Section, _ image: CaseloadState.Image, _ duplicates: [DuplicateIndex.StoredKey], _ outbox: OutboxState,
+        into w: inout PayloadWriter
     ) {
         switch tag {
+        case .outbox: OutboxRecordCodec.encode(outbox, into: &w)
         case .counters:
             w.i64(Int64(image.nextCaseNumber))
             w.i64(Int64(image.nextTaskNumber))
@@ -168,7 +185,7 @@ public enum StoreSnapshotCodec {
     /// may still be damaged).
     public static func isReadable(_ blob: [UInt8]) -> Bool {
         var r = PayloadReader(blob)
-        return (try? r.u64()) == magic && (try? r.u32()) == version
+        return (try? r.u64()) == magic && (try? r.u32()).map(readableVersions.contains) == true
     }
 
     public static func decode(_ blob: [UInt8]) throws(RecordDecodingError) -> StoreSnapshot {
@@ -203,6 +220,7 @@ public enum StoreSnapshotCodec {
         }
         var image = CaseloadState.Image()
         var duplicates: [DuplicateIndex.StoredKey] = []
+        var outbox = OutboxState()
         var decoded = results.withLock { results in
             defer { results = [:] }
             return results
@@ -233,9 +251,10 @@ public enum StoreSnapshotCodec {
                 default: image.referralsOfPatient = lists
                 }
             case .counts(let counts): image.openCasesOfCoordinator = counts
+            case .outbox(let state): outbox = state
             }
         }
-        return StoreSnapshot(caseload: CaseloadState(image: image), duplicates: duplicates)
+        return StoreSnapshot(caseload: CaseloadState(image: image), duplicates: duplicates, outbox: outbox)
     }
 
     /// The header, then every section's tag and byte range; each known section exactly once.
@@ -243,8 +262,8 @@ public enum StoreSnapshotCodec {
         var r = PayloadReader(blob)
         guard try r.u64() == magic else { throw RecordDecodingError(offset: 0, message: "not a store snapshot (bad magic)") }
         let found = try r.u32()
-        guard found == version else {
-            throw RecordDecodingError(offset: 8, message: "store snapshot format \(found); this build reads format \(version)")
+        guard readableVersions.contains(found) else {
+            throw RecordDecodingError(offset: 8, message: "store snapshot format \(found); this build reads formats \(readableVersions)")
         }
         var sections: [(tag: Section, range: Range<Int>)] = []
         while r.remaining > 0 {
@@ -263,7 +282,7 @@ public enum StoreSnapshotCodec {
             sections.append((tag, r.offset..<r.offset + Int(length)))
             r.skip(Int(length))
         }
-        for tag in Section.allCases where !sections.contains(where: { $0.tag == tag }) {
+        for tag in Section.required(inFormat: found) where !sections.contains(where: { $0.tag == tag }) {
             throw RecordDecodingError(offset: r.offset, message: "the snapshot has no \(tag) section")
         }
         return sections
@@ -283,6 +302,7 @@ public enum StoreSnapshotCodec {
         case map(ShardedTable<String>)
         case lists(ShardedTable<[String]>)
         case counts([String: Int])
+        case outbox(OutboxState)
     }
 
     /// Tables are sized for half as many entries again as they hold: the tail replayed after
@@ -291,6 +311,7 @@ public enum StoreSnapshotCodec {
     private static func decodeSection(_ tag: Section, from r: inout PayloadReader) throws(RecordDecodingError) -> Decoded {
         switch tag {
         case .counters: return .counters(Int(try r.i64()), Int(try r.i64()), Int(try r.i64()))
+        case .outbox: return .outbox(try OutboxRecordCodec.decodeState(from: &r))
         case .duplicates:
             let count = try r.count()
             var keys: [DuplicateIndex.StoredKey] = []

@@ -4,6 +4,7 @@ public import Caseload
 public import CaseloadStore
 import HL7
 import Journal
+import Outbox
 import Synchronization
 
 /// Owns the in-memory caseload of a running daemon.
@@ -18,16 +19,24 @@ import Synchronization
 public final class CaseloadEngine: Sendable {
     /// What became of a message's caseload decision.
     enum Outcome {
-        /// The events to store with the message (nil: the message has no caseload effect).
-        case decided(CaseloadDecision?)
+        /// The events to store with the message (nil: the message has no caseload effect),
+        /// and the outbox entries they call for (stored in the same append).
+        case decided(CaseloadDecision?, [OutboxEntry])
         /// The message cannot be applied: AE with this error.
         case refused(CaseloadError)
         /// The caseload is being rebuilt: AR 207.
         case unavailable(String)
     }
 
-    private struct Live {
+    struct Live {
         var state: CaseloadState
+        /// Delivery state of outbound messages: entries join when their record is durable;
+        /// progress is applied when its record is submitted (like decisions).
+        var outbox: OutboxState
+        /// The number of the next outbox entry (ahead of `outbox.nextNumber` while entries are
+        /// in flight).
+        var outboxNumber: Int
+        var composer: ReferralOutboxComposer
         var decider: CaseloadDecider
         var pending = 0
         var rebuilding = false
@@ -39,12 +48,15 @@ public final class CaseloadEngine: Sendable {
     /// A copy of the caseload taken for a snapshot, completing as the decisions that were in
     /// flight at the copy become durable. Appends complete in sequence order, and sequences follow
     /// the order of decisions, so the first `awaiting` outcomes after the copy are exactly those.
-    private struct Capture {
+    struct Capture {
         var state: CaseloadState
+        var outbox: OutboxState
         var awaiting: Int
         /// Audit entries of the awaited decisions (added to `state` off the lock: appending to
         /// the shared audit array here would copy it while decisions wait).
         var audits: [AuditEntry] = []
+        /// Outbox entries of the awaited decisions, enqueued into `outbox` off the lock.
+        var outboxEntries: [OutboxEntry] = []
         /// The snapshot covers every record up to this sequence.
         var sequence: UInt64
         var failed = false
@@ -59,14 +71,25 @@ public final class CaseloadEngine: Sendable {
         }
     }
 
-    private let live: Mutex<Live>
+    let live: Mutex<Live>
     let mapping: CaseloadMapping
     let store: InboundStore
+    /// Told which destinations have new work (the dispatchers), off the lock.
+    let outboxListener = Mutex<(@Sendable ([String]) -> Void)?>(nil)
 
-    public init(store: InboundStore, rules: CaseloadRules, mapping: CaseloadMapping = CaseloadMapping()) {
+    public init(store: InboundStore, rules: CaseloadRules, outbound: OutboundSettings = OutboundSettings(),
+                mapping: CaseloadMapping = CaseloadMapping()) {
         self.store = store
         self.mapping = mapping
-        self.live = Mutex(Live(state: store.takeInitialCaseload(), decider: CaseloadDecider(rules: rules)))
+        var initial = store.takeInitialState()
+        initial.outbox.resetInFlight()
+        self.live = Mutex(Live(state: initial.caseload, outbox: initial.outbox, outboxNumber: initial.outbox.nextNumber,
+                               composer: ReferralOutboxComposer(settings: outbound), decider: CaseloadDecider(rules: rules)))
+    }
+
+    /// Replaces how outbound messages are addressed (SIGHUP): later messages follow it.
+    public func updateOutbound(_ settings: OutboundSettings) {
+        live.withLock { $0.composer = ReferralOutboxComposer(settings: settings) }
     }
 
     /// The rules decisions follow now.
@@ -84,7 +107,7 @@ public final class CaseloadEngine: Sendable {
 
     /// Decides and calls `submit` with the outcome while holding the lock; `submit` must hand
     /// the record to the journal (it does not wait for the fsync).
-    func decide(_ message: HL7Message, header: HL7Header, submit: (Outcome) -> Void) {
+    func decide(_ message: HL7Message, header: HL7Header, nowMicroseconds: Int64, submit: (Outcome) -> Void) {
         live.withLock { live in
             if live.rebuilding { return submit(.unavailable("caseload being rebuilt after a storage failure")) }
             let command: CaseloadCommand?
@@ -93,7 +116,7 @@ public final class CaseloadEngine: Sendable {
             } catch {
                 return submit(.refused(error))
             }
-            guard let command else { return submit(.decided(nil)) }
+            guard let command else { return submit(.decided(nil, [])) }
             let decision: CaseloadDecision
             do throws(CaseloadError) {
                 decision = try live.decider.decide(command, in: live.state)
@@ -101,8 +124,13 @@ public final class CaseloadEngine: Sendable {
                 return submit(.refused(error))
             }
             live.state.apply(decision)
+            var outbound: [OutboxEntry] = []
+            if !decision.referralMessages.isEmpty {
+                outbound = live.composer.entries(for: decision, in: live.state, number: &live.outboxNumber,
+                                                 nowMilliseconds: nowMicroseconds / 1000)
+            }
             live.pending += 1
-            submit(.decided(decision))
+            submit(.decided(decision, outbound))
         }
     }
 
@@ -154,22 +182,45 @@ public final class CaseloadEngine: Sendable {
         return try outcome.get()
     }
 
-    /// The append of a decided message is durable.
-    func committed(_ decision: CaseloadDecision, sequence: UInt64, controlID: String, messageType: String) {
+    /// The append of a decided message is durable: its audit entry, and its outbox entries
+    /// join their queues (delivery may start).
+    func committed(_ decision: CaseloadDecision, outbound: [OutboxEntry] = [], sequence: UInt64, controlID: String, messageType: String) {
         let entry = AuditEntry(sequence: sequence, controlID: controlID, messageType: messageType,
                                at: decision.at, patientID: decision.patientID, changes: decision.changes)
         live.withLock { live in
             live.pending -= 1
             live.state.recordAudit(entry)
+            for item in outbound { live.outbox.enqueue(item) }
             if var capture = live.capture, capture.awaiting > 0 {
                 live.capture = nil  // keep one reference to the audits array: no copy on append
                 capture.awaiting -= 1
                 capture.audits.append(entry)
+                capture.outboxEntries += outbound
                 capture.sequence = max(capture.sequence, sequence)
                 capture.wakeIfDone()
                 live.capture = capture
             }
         }
+        if !outbound.isEmpty { notifyOutbox(Array(Set(outbound.map(\.destination)))) }
+    }
+
+    /// An append with no caseload effect of its own (an outbox change) is durable.
+    func committedWithoutEvents(sequence: UInt64) {
+        live.withLock { live in
+            live.pending -= 1
+            if var capture = live.capture, capture.awaiting > 0 {
+                live.capture = nil
+                capture.awaiting -= 1
+                capture.sequence = max(capture.sequence, sequence)
+                capture.wakeIfDone()
+                live.capture = capture
+            }
+        }
+    }
+
+    func notifyOutbox(_ destinations: [String]) {
+        let listener = outboxListener.withLock { $0 }
+        listener?(destinations)
     }
 
     /// Copies the caseload for a snapshot and waits until the copy matches a journal prefix:
@@ -179,10 +230,10 @@ public final class CaseloadEngine: Sendable {
     /// The copy itself is O(1) (copy-on-write), but the live path then copies each table the
     /// first time it changes one while the snapshot holds it: the cost of a snapshot on the
     /// live path, measured by caseload-bench.
-    public func captureForSnapshot(durableSequence: @Sendable () -> UInt64) async -> (state: CaseloadState, sequence: UInt64)? {
+    public func captureForSnapshot(durableSequence: @Sendable () -> UInt64) async -> (state: StoreState, sequence: UInt64)? {
         let started = live.withLock { live -> Bool in
             guard !live.rebuilding, live.capture == nil else { return false }
-            live.capture = Capture(state: live.state, awaiting: live.pending, sequence: durableSequence())
+            live.capture = Capture(state: live.state, outbox: live.outbox, awaiting: live.pending, sequence: durableSequence())
             return true
         }
         guard started else { return nil }
@@ -203,7 +254,8 @@ public final class CaseloadEngine: Sendable {
         }
         guard var capture = finished, !capture.failed else { return nil }
         for entry in capture.audits { capture.state.recordAudit(entry) }
-        return (capture.state, capture.sequence)
+        for entry in capture.outboxEntries { capture.outbox.enqueue(entry) }
+        return (StoreState(caseload: capture.state, outbox: capture.outbox), capture.sequence)
     }
 
     /// The append of a decided message failed: its events are in the live state but not in the
@@ -235,14 +287,18 @@ public final class CaseloadEngine: Sendable {
     private func rebuild() async {
         while live.withLock({ $0.pending }) > 0 { try? await Task.sleep(for: .milliseconds(10)) }
         while true {
-            if let state = try? await store.replayCaseload() {
+            if var state = try? await store.replayState() {
+                state.outbox.resetInFlight()
                 let waiters = live.withLock { live in
-                    live.state = state
+                    live.state = state.caseload
+                    live.outbox = state.outbox
+                    live.outboxNumber = state.outbox.nextNumber
                     live.rebuilding = false
                     defer { live.availabilityWaiters = [] }
                     return live.availabilityWaiters
                 }
                 for waiter in waiters { waiter.resume() }
+                notifyOutbox(live.withLock { $0.outbox.destinations })
                 return
             }
             try? await Task.sleep(for: .seconds(1))

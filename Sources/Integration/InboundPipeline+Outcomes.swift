@@ -4,6 +4,7 @@ import Caseload
 import CaseloadStore
 import HL7
 import Journal
+import Outbox
 import Synchronization
 
 extension InboundPipeline {
@@ -37,7 +38,7 @@ extension InboundPipeline {
         _ raw: [UInt8], header: HL7Header?, facts: Facts, receipt: InboundReceipt,
         disposition: InboundRecord.Disposition, ack: [UInt8]?, ackCode: String,
         errors: [HL7Acknowledgment.ErrorDetail], key: DuplicateKey?, caseload decision: CaseloadDecision? = nil,
-        slotReserved: Bool = false, completion: @escaping @Sendable (InboundResult) -> Void
+        outbound: [OutboxEntry] = [], slotReserved: Bool = false, completion: @escaping @Sendable (InboundResult) -> Void
     ) {
         let record = InboundRecord(
             receivedAtMicroseconds: receipt.receivedAtMicroseconds, listener: receipt.listener, peer: receipt.peer,
@@ -46,7 +47,7 @@ extension InboundPipeline {
             controlID: facts.controlID, messageType: facts.messageType, ackCode: ack == nil ? "" : ackCode,
             duplicateKeyConflict: facts.duplicateKeyConflict, contentHash: facts.hash,
             errors: errors.map { .init(code: UInt16(clamping: $0.code.code), location: $0.location.map(describe) ?? "", text: $0.diagnostic ?? "") },
-            ack: ack ?? [], rawLength: facts.bytes, raw: raw, caseload: decision)
+            ack: ack ?? [], rawLength: facts.bytes, raw: raw, caseload: decision, outbound: outbound)
         // Everything the answer needs, in one object: the completion below captures one
         // reference instead of copying the header's many strings into its context.
         let pending = PendingAnswer(
@@ -64,7 +65,7 @@ extension InboundPipeline {
             switch result {
             case .success(let sequence):
                 if let decision {
-                    caseload?.committed(decision, sequence: sequence, controlID: controlID, messageType: messageType)
+                    caseload?.committed(decision, outbound: outbound, sequence: sequence, controlID: controlID, messageType: messageType)
                 }
                 if let key = pending.key {
                     store.duplicates.commit(key, ack: pending.ack ?? [], sequence: sequence, receivedAtMicroseconds: pending.receivedAt)

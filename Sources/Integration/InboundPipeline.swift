@@ -159,11 +159,12 @@ public final class InboundPipeline: Sendable {
                 return answerNotStored(header: header, facts: facts, reason: "overloaded: \(configuration.maxInFlight) appends in flight",
                                        completion: completion)
             }
-            caseload.decide(message, header: header) { outcome in
+            caseload.decide(message, header: header, nowMicroseconds: now()) { outcome in
                 switch outcome {
-                case .decided(let decision):
+                case .decided(let decision, let outbound):
                     store(frame, header: header, facts: facts, receipt: receipt, disposition: .accepted, ack: wanted ? ack : nil,
-                          ackCode: ackCode(of: ack), errors: [], key: key, caseload: decision, slotReserved: true, completion: completion)
+                          ackCode: ackCode(of: ack), errors: [], key: key, caseload: decision, outbound: outbound, slotReserved: true,
+                          completion: completion)
                 case .refused(let error):
                     inFlight.subtract(1, ordering: .relaxed)
                     store.duplicates.abandon(key)

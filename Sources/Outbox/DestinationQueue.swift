@@ -1,6 +1,7 @@
 // The delivery state machine of one destination: in order, one message in flight, retries with
 // backoff, dead letters. Pure: time and randomness come in as arguments, and every change it
 // makes is returned as an ``OutboxChange`` for the journal.
+public import DequeModule
 
 /// What the dispatcher should do next for a destination.
 public enum DeliveryStep: Sendable, Equatable {
@@ -62,18 +63,27 @@ public enum OutboxActionError: Error, Sendable, Equatable, CustomStringConvertib
 public struct DestinationQueue: Sendable, Equatable {
     public let destination: String
     public var policy: DeliveryPolicy
-    /// Entries not yet finished (pending or dead-lettered), oldest first.
-    public private(set) var open: [OutboxEntry] = []
+    /// Entries not yet finished (pending or dead-lettered), oldest first (a deque: the head
+    /// leaves in O(1) however long an outage made the queue).
+    public private(set) var open: Deque<OutboxEntry> = []
     /// The entry being sent, if any (always the head of ``open``).
     public private(set) var inFlight: String?
     /// The latest finished entries (delivered or dropped), newest last, at most
     /// ``recentLimit``: what `outbox show` can still tell about a finished message.
-    public private(set) var recent: [OutboxEntry] = []
+    public private(set) var recent: Deque<OutboxEntry> = []
     public static let recentLimit = 1_000
 
     public init(destination: String, policy: DeliveryPolicy = DeliveryPolicy()) {
         self.destination = destination
         self.policy = policy
+    }
+
+    /// A queue from its parts (snapshot decoding); nothing in flight.
+    public init(destination: String, open: [OutboxEntry], recent: [OutboxEntry]) {
+        self.destination = destination
+        self.policy = DeliveryPolicy()
+        self.open = Deque(open)
+        self.recent = Deque(recent.suffix(Self.recentLimit))
     }
 
     /// Messages waiting (pending or dead-lettered).
@@ -159,7 +169,11 @@ public struct DestinationQueue: Sendable, Equatable {
     public mutating func apply(_ change: OutboxChange) {
         switch change {
         case .enqueued(let entry):
-            guard !open.contains(where: { $0.id == entry.id }) else { return }
+            // Entries are numbered in the order they are made and journaled: one not after the
+            // tail was seen already (O(1), however long the queue).
+            if let last = open.last, let lastNumber = OutboxState.number(of: last.id), let number = OutboxState.number(of: entry.id),
+               number <= lastNumber { return }
+            if open.last?.id == entry.id { return }
             open.append(entry)
         case .attempted(let id, let attempt, _):
             update(id) { $0.attempts = attempt }
@@ -204,7 +218,7 @@ public struct DestinationQueue: Sendable, Equatable {
         entry.status = status
         entry.lastOutcome = outcome
         recent.append(entry)
-        if recent.count > Self.recentLimit { recent.removeFirst(recent.count - Self.recentLimit) }
+        while recent.count > Self.recentLimit { recent.removeFirst() }
         if inFlight == id { inFlight = nil }
     }
 }

@@ -45,7 +45,7 @@ struct SnapshotTests {
 
         // The copy is exactly the caseload of the records up to its sequence.
         #expect(captured.sequence >= 1)
-        #expect(captured.state.canonicalHash == (try await Self.replay(harness, through: captured.sequence)).canonicalHash)
+        #expect(captured.state.caseload.canonicalHash == (try await Self.replay(harness, through: captured.sequence)).canonicalHash)
 
         // A restart reads snapshot + tail: the live caseload, which a full replay also gives.
         let live = engine.read { $0.canonicalHash }

@@ -23,7 +23,10 @@ extension DaemonTests {
             #expect(kinds.contains("post-discharge-contact/open"))
             #expect(kinds.contains("follow-up-appointment/satisfied"), "\(kinds)")
             #expect(kinds.contains("initial-assessment/cancelled"), "\(kinds)")
-            #expect((detail["referrals"] as? [Any])?.count == 1)
+            // The inbound REF^I12, and ours: the A03's disposition 06 refers to home health.
+            let referrals = try #require(detail["referrals"] as? [[String: Any]])
+            #expect(referrals.count == 2)
+            #expect(referrals.contains { "\($0["direction"] ?? "")" == "outbound" && "\($0["partner"] ?? "")" == "home-health" }, "\(referrals)")
             #expect(try LoopbackHTTP.get(port: admin, path: "/api/v1/patients/NOBODY").status == 404)
             let queue = try LoopbackHTTP.get(port: admin, path: "/api/v1/tasks?coordinator=unassigned")
             #expect(queue.status == 200 && queue.body.contains("post-discharge-contact"))

@@ -5,6 +5,7 @@ import CaseloadStore
 import Configuration
 import Integration
 import MLLP
+import Outbox
 import Logging
 import SystemPackage
 #if canImport(Glibc)
@@ -224,6 +225,7 @@ public enum ConfigurationFile {
             }
             if let phi = try boolean("log.phi") { c.logsPHI = phi }
             try applyRules(to: &c.caseloadRules)
+            try applyOutbound(to: &c)
             if let admin = text("admin.listen") {
                 if admin.lowercased() == "off" {
                     c.adminAddress = nil
@@ -277,6 +279,65 @@ extension ConfigurationFile.Reader {
                 parsed.append(Coordinator(id: id, name: text(key + ".name") ?? id, team: team, capacity: capacity))
             }
             rules.coordinators = parsed
+        }
+    }
+
+    /// `outbound:` (our MSH-3/4/11), `destinations.NAME.*` (address, addressing, TLS, delivery
+    /// policy) and `rules.referrals` (`off`, or rules by name: dispositions, destination,
+    /// priority, type, reason).
+    mutating func applyOutbound(to c: inout DaemonConfiguration) throws(ConfigurationFileError) {
+        if let application = text("outbound.sending_application") { c.outbound.sendingApplication = application }
+        if let facility = text("outbound.sending_facility") { c.outbound.sendingFacility = facility }
+        if let id = text("outbound.processing_id") {
+            guard ["P", "T", "D"].contains(id.uppercased()) else { throw fail("outbound.processing_id", "expected P, T or D, got '\(id)'") }
+            c.outbound.processingID = id.uppercased()
+        }
+        for name in locator.children(of: "destinations") {
+            let key = "destinations.\(name)"
+            var destination = c.destinations[name] ?? DestinationConfiguration()
+            if let address = try address(key + ".address") { destination.address = address }
+            var addressing = c.outbound.destinations[name] ?? OutboundAddressing(receivingApplication: name.uppercased())
+            if let application = text(key + ".receiving_application") { addressing.receivingApplication = application }
+            if let facility = text(key + ".receiving_facility") { addressing.receivingFacility = facility }
+            if let encoding = text(key + ".encoding") {
+                guard let parsed = OutboundAddressing.Encoding(rawValue: encoding.lowercased()) else {
+                    throw fail(key + ".encoding", "expected er7 or xml, got '\(encoding)'")
+                }
+                addressing.encoding = parsed
+            }
+            c.outbound.destinations[name] = addressing
+            if let count = try integer(key + ".max_attempts", in: 1...1_000_000) { destination.policy.maxAttempts = count }
+            if let ms = try integer(key + ".initial_backoff_ms", in: 1...86_400_000) { destination.policy.initialBackoffMilliseconds = Int64(ms) }
+            if let ms = try integer(key + ".max_backoff_ms", in: 1...86_400_000) { destination.policy.maxBackoffMilliseconds = Int64(ms) }
+            if let ms = try integer(key + ".ack_timeout_ms", in: 1...3_600_000) { destination.policy.ackTimeoutMilliseconds = Int64(ms) }
+            if let ms = try integer(key + ".connect_timeout_ms", in: 1...600_000) { destination.policy.connectTimeoutMilliseconds = Int64(ms) }
+            if let ca = text(key + ".tls.ca") {
+                destination.tls = MLLPClientTLSConfiguration(
+                    trustedCAPath: ca, certificateChainPath: text(key + ".tls.certificate"), privateKeyPath: text(key + ".tls.private_key"),
+                    serverHostname: text(key + ".tls.server_name"))
+            } else if let present = ["certificate", "private_key", "server_name"].first(where: { text(key + ".tls." + $0) != nil }) {
+                throw fail(key + ".tls." + present, "set, but \(key).tls.ca is not: TLS to a destination needs the CA that signed its certificate")
+            }
+            c.destinations[name] = destination
+        }
+        if text("rules.referrals")?.lowercased() == "off" {
+            c.caseloadRules.referralRules = []
+        } else {
+            let names = locator.children(of: "rules.referrals")
+            if !names.isEmpty {
+                var rules: [ReferralRule] = []
+                for name in names {
+                    let key = "rules.referrals.\(name)"
+                    guard let dispositions = list(key + ".dispositions"), !dispositions.isEmpty else {
+                        throw fail(key + ".dispositions", "every referral rule needs discharge dispositions (PV1-36), e.g. [\"06\"]")
+                    }
+                    let destination = text(key + ".destination") ?? name
+                    rules.append(ReferralRule(
+                        dispositions: Set(dispositions), destination: destination, priority: text(key + ".priority") ?? "R",
+                        type: text(key + ".type") ?? "", reason: text(key + ".reason") ?? ""))
+                }
+                c.caseloadRules.referralRules = rules
+            }
         }
     }
 

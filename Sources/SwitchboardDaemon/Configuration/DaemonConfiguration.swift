@@ -5,6 +5,7 @@ public import Integration
 public import Journal
 public import Logging
 public import MLLP
+public import Outbox
 import NIOCore
 import HL7XML
 
@@ -35,6 +36,12 @@ public struct DaemonConfiguration: Sendable {
     public var caseloadRules = CaseloadRules()
     /// Whether log lines may carry patient data (PID-3). Off unless an operator sets `log.phi`.
     public var logsPHI = false
+    /// How outbound messages are addressed (our MSH-3/4, each destination's MSH-5/6, encoding).
+    public var outbound = OutboundSettings()
+    /// Where each destination is and how it is delivered to (`destinations:`,
+    /// `serve --destination NAME=HOST:PORT`). A destination with no address keeps its entries
+    /// queued until one is configured.
+    public var destinations: [String: DestinationConfiguration] = [:]
     /// The admin HTTP listener (`/metrics`, `/healthz`, `/readyz`); `nil` for none.
     public var adminAddress: HostAndPort? = HostAndPort(host: "127.0.0.1", port: 9575)
 
@@ -83,6 +90,16 @@ public struct DaemonConfiguration: Sendable {
         configuration.segmentSize = journalSegmentSize
         return configuration
     }
+}
+
+/// One outbound destination: its address, TLS and delivery policy.
+public struct DestinationConfiguration: Sendable {
+    public var address: HostAndPort?
+    /// TLS towards the partner; nil for plain MLLP.
+    public var tls: MLLPClientTLSConfiguration?
+    public var policy = DeliveryPolicy()
+
+    public init(address: HostAndPort? = nil) { self.address = address }
 }
 
 /// A `HOST:PORT` pair from the command line or a config file.

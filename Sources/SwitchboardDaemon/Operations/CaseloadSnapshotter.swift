@@ -7,6 +7,7 @@ import Journal
 import Logging
 import Metrics
 import ServiceLifecycle
+import Outbox
 import Synchronization
 
 /// Writes a snapshot once ``everyRecords`` records were journaled since the last one (checked
@@ -76,7 +77,7 @@ struct CaseloadSnapshotter: Service {
             duration.recordInterval(elapsed)
             logger.info("caseload snapshot written", metadata: [
                 "snapshot.seq": "\(sequence)", "snapshot.bytes": "\(bytes)",
-                "caseload.patients": "\(state.patients.count)", "duration_ms": "\(elapsed.milliseconds)",
+                "caseload.patients": "\(state.caseload.patients.count)", "outbox.depth": "\(state.outbox.depth)", "duration_ms": "\(elapsed.milliseconds)",
             ])
         } catch {
             failures.increment()
