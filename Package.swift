@@ -153,6 +153,7 @@ let package = Package(
                 "Journal",
                 "Caseload",
                 "CaseloadStore",
+                "Outbox",
                 "MLLP",
                 "SwitchboardDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -97,6 +97,11 @@ extension CaseloadState {
                       skippedSnapshots: skipped, lastSequence: last)
     }
 
+    /// The outbox of a state directory's journal (snapshot + tail, read-only).
+    public static func replayOutbox(directory: String) throws(JournalError) -> OutboxState {
+        try replay(directory: directory).outbox
+    }
+
     /// A hash of every entity and audit entry in a canonical order (ids sorted), the same for
     /// the same caseload however it was built: 16 hex digits.
     public var canonicalHash: String {

@@ -100,7 +100,10 @@ public enum ReferralMessageBuilder {
             out.separator()
             out.components(e.location.split(separator: "^", omittingEmptySubsequences: false).map(String.init))
             // PV1-4 ... PV1-18 empty, PV1-19 visit number, PV1-20 ... PV1-35 empty, PV1-36 disposition.
-            out.fields(Array(repeating: "", count: 15) + [e.id] + Array(repeating: "", count: 16) + [e.dischargeDisposition])
+            // An encounter without a hospital visit number has an id of ours (`patient/admitted`):
+            // not sent as PV1-19.
+            let visitNumber = e.id.hasPrefix(e.patientID + "/") ? "" : e.id
+            out.fields(Array(repeating: "", count: 15) + [visitNumber] + Array(repeating: "", count: 16) + [e.dischargeDisposition])
             out.fields(Array(repeating: "", count: 7))
             out.fields([e.admittedAt.map { HL7Timestamp(secondsSince1970: Int($0)).description } ?? "",
                         e.dischargedAt.map { HL7Timestamp(secondsSince1970: Int($0)).description } ?? ""])

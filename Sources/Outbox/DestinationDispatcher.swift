@@ -130,7 +130,7 @@ public final class DestinationDispatcher: Sendable {
     private func log(_ outcome: DeliveryOutcome) {
         var metadata: Logger.Metadata = [
             "outbox.destination": "\(destination)", "outbox.id": "\(outcome.entry.id)",
-            "outbox.control_id": "\(outcome.entry.controlID)", "outbox.attempt": "\(outcome.entry.attempts + 1)",
+            "outbox.control_id": "\(outcome.entry.controlID)", "outbox.attempt": "\(outcome.entry.attempts)",
             "duration_ms": "\(outcome.milliseconds)",
         ]
         switch outcome.change {

@@ -45,7 +45,7 @@ public enum SwitchboardDaemon {
             await journal.close()
             throw DaemonError("cannot read the journal in \(configuration.journal.directory): \(error)")
         }
-        let caseload = CaseloadEngine(store: store, rules: configuration.caseloadRules)
+        let caseload = CaseloadEngine(store: store, rules: configuration.caseloadRules, outbound: configuration.outbound)
         let pipeline = InboundPipeline(configuration: configuration.inbound, store: store, caseload: caseload,
                                        now: { WallClock.microseconds() })
         let metrics = InboundMetrics()
@@ -99,6 +99,8 @@ public enum SwitchboardDaemon {
             services.append(.init(service: CaseloadSnapshotter(
                 store: store, engine: caseload, everyRecords: configuration.snapshotEveryRecords, logger: logger)))
         }
+        // Before the listeners too: it stops after them (nothing new is committed by then).
+        services.append(.init(service: OutboxService(engine: caseload, destinations: configuration.destinations, logger: logger)))
         services += servers.map { .init(service: $0) }
         if let load = runtime.reloadConfiguration {
             services.append(.init(service: ConfigurationReloader(

@@ -77,6 +77,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Admin HTTP listener for /metrics, /healthz, /readyz (default 127.0.0.1:9575; 'off' for none).", valueName: "HOST:PORT"))
     var admin: String?
 
+    @Option(name: .customLong("destination"), help: ArgumentHelp(
+        "Where an outbound destination is, e.g. home-health=127.0.0.1:2576 (repeatable; overrides destinations.NAME.address).",
+        valueName: "NAME=HOST:PORT"))
+    var destinations: [String] = []
+
     func run() async throws {
         let configuration: DaemonConfiguration
         let warnings: [String]
@@ -135,6 +140,13 @@ struct ServeCommand: AsyncParsableCommand {
             guard let address = HostAndPort(listen) else { throw CLIError("--listen \(listen): expected HOST:PORT") }
             configuration.mllp.host = address.host
             configuration.mllp.port = address.port
+        }
+        for text in destinations {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let address = HostAndPort(parts[1]) else {
+                throw CLIError("--destination \(text): expected NAME=HOST:PORT, e.g. home-health=127.0.0.1:2576")
+            }
+            configuration.destinations[parts[0], default: DestinationConfiguration()].address = address
         }
         if let admin {
             if admin.lowercased() == "off" {

@@ -12,5 +12,6 @@ extension Switchboard {
         JournalCommand.self,
         ConfigCommand.self,
         CaseloadCommand.self,
+        OutboxCommand.self,
     ]
 }

@@ -118,16 +118,16 @@ extension CaseloadAPI {
     }
 }
 
-private func json(_ value: some Encodable) -> Response {
+func json(_ value: some Encodable) -> Response {
     Response(status: .ok, headers: [.contentType: "application/json"],
              body: .init(byteBuffer: ByteBuffer(string: CaseloadViews.json(value) + "\n")))
 }
 
-private func notFound(_ text: String) -> Response { failure(.notFound, text) }
+func notFound(_ text: String) -> Response { failure(.notFound, text) }
 
-private func badRequest(_ text: String) -> Response { failure(.badRequest, text) }
+func badRequest(_ text: String) -> Response { failure(.badRequest, text) }
 
-private func failure(_ status: HTTPResponse.Status, _ text: String) -> Response {
+func failure(_ status: HTTPResponse.Status, _ text: String) -> Response {
     Response(status: status, headers: [.contentType: "application/json"],
              body: .init(byteBuffer: ByteBuffer(string: CaseloadViews.json(["error": text], pretty: false) + "\n")))
 }

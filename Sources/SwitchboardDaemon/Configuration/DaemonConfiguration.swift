@@ -81,6 +81,10 @@ public struct DaemonConfiguration: Sendable {
             "journal.segment_bytes": "\(journalSegmentSize)",
             "journal.snapshot_every_records": "\(snapshotEveryRecords)",
             "admin.listen": adminAddress.map(\.description) ?? "off",
+            "destinations": destinations.keys.sorted().map { name in
+                let d = destinations[name]!
+                return "\(name)=\(d.address.map(\.description) ?? "none") tls=\(d.tls != nil) \(d.policy)"
+            }.joined(separator: "; "),
         ]
     }
 

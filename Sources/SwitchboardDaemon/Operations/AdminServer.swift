@@ -40,6 +40,7 @@ struct AdminServer: Service, CustomStringConvertible {
             plain(health.notReadyReason.map { (.serviceUnavailable, $0) } ?? (.ok, "ready"))
         }
         CaseloadAPI(engine: caseload).register(on: router)
+        OutboxAPI(engine: caseload).register(on: router)
         let host = host, port = port, logger = logger, onListening = onListening
         let application = Application(
             router: router,

@@ -65,6 +65,10 @@ struct ConfigurationReloader: Service, CustomStringConvertible {
             caseload.updateRules(next.caseloadRules)
             applied.append("rules")
         }
+        if next.outbound != current.outbound {
+            caseload.updateOutbound(next.outbound)
+            applied.append("outbound")
+        }
         if let (_, tls) = next.mllpTLS, let server = servers.first(where: \.isTLS) {
             do {
                 try server.replaceTLSContext(try tls.makeContext())
