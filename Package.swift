@@ -157,6 +157,7 @@ let package = Package(
                 "MLLP",
                 "SwitchboardDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -201,7 +202,7 @@ let package = Package(
         .testTarget(
             name: "CaseloadStoreTests",
             dependencies: [
-                "CaseloadStore", "Journal", "SwitchboardTestSupport",
+                "CaseloadStore", "Caseload", "Outbox", "Journal", "SwitchboardTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
