@@ -196,7 +196,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OutboxTests",
-            dependencies: ["Outbox"],
+            dependencies: ["Outbox", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -210,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Integration", "Caseload", "CaseloadStore", "HL7", "HL7XML", "Journal", "SwitchboardTestSupport",
+                "Integration", "Caseload", "CaseloadStore", "Outbox", "HL7", "HL7XML", "Journal", "SwitchboardTestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ],

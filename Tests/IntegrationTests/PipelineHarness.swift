@@ -62,9 +62,16 @@ struct PipelineHarness {
 
     func process(_ text: String, peer: String = "127.0.0.1:5000") async -> InboundResult { await process(Array(text.utf8), peer: peer) }
 
-    /// Every inbound record in the journal, in order.
+    /// Every inbound record in the journal, in order (outbox and action records left out).
     func records() async throws -> [InboundRecord] {
-        try await journal.records(from: 1, limit: .max).map { try InboundRecordCodec.decode($0.payload) }
+        try await journal.records(from: 1, limit: .max).filter { InboundRecordCodec.kind(of: $0.payload) == .inbound }
+            .map { try InboundRecordCodec.decode($0.payload) }
+    }
+
+    /// Every outbox record in the journal, in order.
+    func outboxRecords() async throws -> [OutboxRecord] {
+        try await journal.records(from: 1, limit: .max).filter { InboundRecordCodec.kind(of: $0.payload) == .outbox }
+            .map { try OutboxRecordCodec.decode($0.payload) }
     }
 }
 
