@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -11,11 +12,14 @@ public final class ClosedPort: @unchecked Sendable {
     /// The port on 127.0.0.1.
     public let port: Int
     private let fd: Int32
+    private let released = Mutex(false)
 
     /// Binds a fresh socket to 127.0.0.1 with an ephemeral port, without `listen`.
     public init() {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         precondition(fd >= 0, "socket: \(String(cString: strerror(errno)))")
+        // Not inherited by children (a daemon started next would keep the port bound).
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -32,5 +36,15 @@ public final class ClosedPort: @unchecked Sendable {
         port = Int(UInt16(bigEndian: address.sin_port))
     }
 
-    deinit { close(fd) }
+    /// Closes the socket: the port is free for a server the test starts on it next (a partner
+    /// coming back after an outage).
+    public func release() {
+        let first = released.withLock { released -> Bool in
+            defer { released = true }
+            return !released
+        }
+        if first { close(fd) }
+    }
+
+    deinit { release() }
 }
