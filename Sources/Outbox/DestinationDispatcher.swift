@@ -65,6 +65,9 @@ public final class DestinationDispatcher: Sendable {
     public func run() async {
         var transport: (any MessageTransport)?
         var connectFailures = 0
+        /// While the partner is unreachable: no connect before this time (new work arriving
+        /// meanwhile does not cut the backoff short).
+        var connectNotBefore: Int64 = 0
         defer {
             if let open = transport { Task { await open.close() } }
         }
@@ -81,6 +84,10 @@ public final class DestinationDispatcher: Sendable {
                 break
             }
             let policy = policy()
+            if transport == nil, clock() < connectNotBefore {
+                await signal.wait(timeout: .milliseconds(max(connectNotBefore - clock(), 1)))
+                continue
+            }
             if transport == nil {
                 // Connect before the attempt: an unreachable partner does not use up the
                 // messages' attempts (an outage must not dead-letter the queue); it backs off.
@@ -98,7 +105,7 @@ public final class DestinationDispatcher: Sendable {
                         "outbox.destination": "\(destination)", "outbox.connect_failures": "\(connectFailures)",
                         "outbox.retry_in_ms": "\(wait)", "reason": "\(Self.describe(error))"])
                     observeConnectFailure(destination)
-                    await signal.wait(timeout: .milliseconds(wait))
+                    connectNotBefore = clock() + wait
                     continue
                 }
             }

@@ -29,10 +29,16 @@ final class WakeSignal: Sendable {
     /// Returns at the next signal (or at once if one is pending), after `timeout` at the
     /// latest (nil: no limit), or when the task is cancelled.
     func wait(timeout: Duration?) async {
-        let generation = state.withLock { state -> Int in
+        // A signal already pending: no timer, no suspension.
+        let generation = state.withLock { state -> Int? in
+            if state.signalled {
+                state.signalled = false
+                return nil
+            }
             state.generation += 1
             return state.generation
         }
+        guard let generation else { return }
         let timer = timeout.map { timeout in
             Task { [weak self] in
                 try? await Task.sleep(for: timeout)

@@ -176,6 +176,32 @@ struct DispatcherTests {
         #expect(partner.log.withLock { $0.sent } == ["SB1", "SB1", "SB2", "SB3"])
     }
 
+    @Test func newWorkDoesNotCutAConnectBackoffShort() async throws {
+        let slow: DeliveryPolicy = {
+            var policy = Self.policy
+            policy.initialBackoffMilliseconds = 60_000
+            policy.maxBackoffMilliseconds = 60_000
+            return policy
+        }()
+        let ledger = MemoryLedger(Self.entries(1), policy: slow)
+        let partner = ScriptedPartner(refuseConnects: 100, replies: [])
+        let dispatcher = DestinationDispatcher(
+            destination: "home-health", ledger: ledger, connect: { _, _ in try partner.connect() }, interpret: Self.interpret,
+            policy: { slow }, clock: { Self.milliseconds() }, random: { 0.5 }, logger: Logger(label: "test"))
+        let task = Task { await dispatcher.run() }
+        while partner.log.withLock({ $0.refusedConnects }) == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        // Entries committed while the partner is down wake the dispatcher: it must keep waiting.
+        for _ in 0..<200 {
+            dispatcher.wake()
+            await Task.yield()
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        task.cancel()
+        await task.value
+        #expect(partner.log.withLock { $0.refusedConnects } == 1)
+        #expect(ledger.open.first?.attempts == 0)
+    }
+
     @Test func runsOutOfAttemptsIntoADeadLetter() async {
         let ledger = MemoryLedger(Self.entries(1), policy: Self.policy)
         let partner = ScriptedPartner(replies: Array(repeating: .ack("AR"), count: 10))
