@@ -10,7 +10,8 @@ extension CaseloadEngine: OutboxLedger {
     /// Calls `listener` with the destinations that have new work (entries committed, a retry, a
     /// rebuild). Set once by the dispatcher service.
     public func setOutboxListener(_ listener: @escaping @Sendable ([String]) -> Void) {
-        outboxListener.withLock { $0 = listener }
+        let box = OutboxListener(listener)
+        outboxListener.withLock { $0 = box }
     }
 
     /// Reads the outbox (keep `body` short: decisions wait meanwhile).
