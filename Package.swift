@@ -219,7 +219,7 @@ let package = Package(
         .testTarget(
             name: "SwitchboardDaemonTests",
             dependencies: [
-                "Integration", "Caseload", "CaseloadStore",
+                "Integration", "Caseload", "CaseloadStore", "Outbox",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 "SwitchboardDaemon", "MLLP", "HL7", "HL7XML", "Journal", "SwitchboardTestSupport",

@@ -31,6 +31,38 @@ struct ConfigCheckTests {
         #expect(lines.contains("state.directory=./switchboard-state"))
     }
 
+    @Test func destinationsAndReferralRulesAreReadAndChecked() throws {
+        let good = try write("""
+            rules:
+              referrals:
+                snf:
+                  dispositions: ["03", "04"]
+                  destination: skilled-nursing
+            destinations:
+              skilled-nursing:
+                address: 127.0.0.1:2590
+                encoding: xml
+                max_attempts: 3
+            """)
+        defer { try? FileManager.default.removeItem(atPath: good) }
+        let shown = try runSwitchboard(["config", "check", "--no-environment", "--show", good])
+        #expect(shown.status == 0, "\(shown.errorOutput)")
+        #expect(shown.output.contains("destinations=skilled-nursing=127.0.0.1:2590 tls=false"), "\(shown.output)")
+        #expect(shown.output.contains("maxAttempts: 3"), "\(shown.output)")
+
+        for (text, expected) in [
+            ("destinations:\n  hh:\n    encoding: hl7\n", ":3: destinations.hh.encoding: expected er7 or xml, got 'hl7'"),
+            ("destinations:\n  hh:\n    adress: 127.0.0.1:2590\n", ":3: destinations.hh.adress: unknown key"),
+            ("destinations:\n  hh:\n    tls:\n      certificate: /x.pem\n", "destinations.hh.tls.certificate: set, but destinations.hh.tls.ca is not"),
+            ("rules:\n  referrals:\n    hh:\n      destination: hh\n", "rules.referrals.hh.dispositions: every referral rule needs discharge dispositions"),
+        ] {
+            let bad = try write(text)
+            defer { try? FileManager.default.removeItem(atPath: bad) }
+            let result = try runSwitchboard(["config", "check", "--no-environment", bad])
+            #expect(result.status == 2 && result.errorOutput.contains(expected), "\(result.errorOutput)")
+        }
+    }
+
     @Test func aBadValueExitsTwoWithFileLineAndKey() throws {
         let path = try write("log:\n  level: info\nmllp:\n  listen: nowhere\n")
         defer { try? FileManager.default.removeItem(atPath: path) }

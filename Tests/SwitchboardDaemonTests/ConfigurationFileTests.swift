@@ -5,6 +5,7 @@ import Foundation
 import Integration
 import Logging
 import MLLP
+import Outbox
 import SwitchboardDaemon
 import Testing
 
@@ -150,13 +151,37 @@ struct ConfigurationFileTests {
         }
     }
 
-    @Test func placeholderSectionsAreAcceptedWithAWarning() async throws {
-        let path = try write("destinations:\n  home-health:\n    address: 10.0.0.12:2575\n  hospice: {}\n")
+    @Test func destinationsAndReferralRulesAreRead() async throws {
+        let path = try write("""
+            destinations:
+              home-health:
+                address: 10.0.0.12:2575
+                receiving_facility: HHA
+                ack_timeout_ms: 5000
+              hospice: {}
+            rules:
+              referrals:
+                hospice:
+                  dispositions: ["40", "41"]
+                  reason: End of life care
+            outbound:
+              sending_facility: GHH
+            """)
         defer { try? FileManager.default.removeItem(atPath: path) }
         var configuration = DaemonConfiguration()
         let warnings = try await ConfigurationFile.load(file: path, environment: [:], into: &configuration)
-        #expect(warnings.count == 2)
-        #expect(warnings.allSatisfy { $0.contains("not used yet") })
+        #expect(warnings.isEmpty)
+        #expect(configuration.destinations["home-health"]?.address == HostAndPort(host: "10.0.0.12", port: 2575))
+        #expect(configuration.destinations["home-health"]?.policy.ackTimeoutMilliseconds == 5000)
+        #expect(configuration.destinations["hospice"] != nil && configuration.destinations["hospice"]?.address == nil)
+        #expect(configuration.outbound.addressing(of: "home-health").receivingFacility == "HHA")
+        #expect(configuration.outbound.sendingFacility == "GHH")
+        #expect(configuration.caseloadRules.referralRules == [ReferralRule(dispositions: ["40", "41"], destination: "hospice", reason: "End of life care")])
+        let off = try write("rules:\n  referrals: off\n")
+        defer { try? FileManager.default.removeItem(atPath: off) }
+        var none = DaemonConfiguration()
+        try await ConfigurationFile.load(file: off, environment: [:], into: &none)
+        #expect(none.caseloadRules.referralRules.isEmpty)
     }
 
     @Test func environmentVariablesOverrideTheFile() async throws {

@@ -72,10 +72,6 @@ public enum ConfigurationFile {
         for key in locator.leaves.sorted() where !reader.known.contains(key) && !reader.known.contains(where: { $0.hasPrefix(key + ".") }) {
             // (A section left empty, e.g. `tls:` with every key commented out, is fine.)
             let line = locator.line(of: key)
-            if Placeholders.sections.contains(where: { key == $0 || key.hasPrefix($0 + ".") }) {
-                warnings.append("\(path ?? ""):\(line ?? 0): \(key): read but not used yet (\(Placeholders.note))")
-                continue
-            }
             throw ConfigurationFileError(file: path ?? "", key: key, message: "unknown key (config/switchboard.yaml lists every key)", line: line)
         }
         return warnings
@@ -84,12 +80,6 @@ public enum ConfigurationFile {
     /// Applies the settings of the YAML file at `path` to `configuration` (no environment).
     public static func apply(_ path: String, to configuration: inout DaemonConfiguration) async throws(ConfigurationFileError) {
         try await load(file: path, environment: [:], into: &configuration)
-    }
-
-    /// Sections the file may hold before Switchboard uses them.
-    private enum Placeholders {
-        static let sections = ["destinations"]
-        static let note = "outbound destinations arrive with the outbox feature"
     }
 
     private static func readText(_ path: String) -> String? {
@@ -294,6 +284,7 @@ extension ConfigurationFile.Reader {
         }
         for name in locator.children(of: "destinations") {
             let key = "destinations.\(name)"
+            known.insert(key)  // `name: {}` is a destination with every default (and no address)
             var destination = c.destinations[name] ?? DestinationConfiguration()
             if let address = try address(key + ".address") { destination.address = address }
             var addressing = c.outbound.destinations[name] ?? OutboundAddressing(receivingApplication: name.uppercased())
