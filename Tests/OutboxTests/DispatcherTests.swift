@@ -180,8 +180,8 @@ struct DispatcherTests {
     @Test func newWorkDoesNotCutAConnectBackoffShort() async throws {
         let slow: DeliveryPolicy = {
             var policy = Self.policy
-            policy.initialBackoffMilliseconds = 60_000
-            policy.maxBackoffMilliseconds = 60_000
+            policy.initialBackoffMilliseconds = 3_600_000  // an hour: no second connect in this test, however loaded
+            policy.maxBackoffMilliseconds = 3_600_000
             return policy
         }()
         let ledger = MemoryLedger(Self.entries(1), policy: slow)

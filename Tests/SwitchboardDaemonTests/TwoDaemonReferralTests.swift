@@ -41,5 +41,46 @@ extension DaemonTests {
             #expect(main.terminate() == 0)
             #expect(partner.terminate() == 0)
         }
+
+        @Test("over mutual TLS: the REF^I12 reaches the partner daemon's TLS listener with our client certificate",
+              .enabled(if: TestCertificates.opensslPath != nil, "openssl is not on PATH"))
+        func aDischargeReachesThePartnerOverTLS() throws {
+            let pki = try TestCertificates.generate(openssl: TestCertificates.opensslPath!)
+            defer { pki.remove() }
+            let partnerConfig = pki.directory + "/partner.yaml"
+            try """
+                tls:
+                  listen: 127.0.0.1:0
+                  certificate: \(pki.serverCertificate)
+                  private_key: \(pki.serverKey)
+                  ca: \(pki.caCertificate)
+                """.write(toFile: partnerConfig, atomically: true, encoding: .utf8)
+            let partner = try Fixture.startDaemon(["--config", partnerConfig])
+            defer { partner.cleanUp() }
+            let line = try #require(partner.waitForErrorLine(containing: "mllp.listener=mllp-tls", timeout: 30))
+            let tlsPort = try #require(Fixture.logValue("mllp.address", in: line)?.split(separator: ":").last.flatMap { Int($0) })
+            let mainConfig = pki.directory + "/main.yaml"
+            try """
+                destinations:
+                  home-health:
+                    address: 127.0.0.1:\(tlsPort)
+                    tls:
+                      ca: \(pki.caCertificate)
+                      certificate: \(pki.clientCertificate)
+                      private_key: \(pki.clientKey)
+                      server_name: localhost
+                """.write(toFile: mainConfig, atomically: true, encoding: .utf8)
+            let main = try Fixture.startDaemon(["--config", mainConfig])
+            defer { main.cleanUp() }
+            for name in ["adt_a01.hl7", "adt_a03.hl7"] {
+                #expect(try Fixture.ack(try Fixture.sample(name), port: main.port).isAccept, "\(name)")
+            }
+            let delivered = try #require(main.waitForErrorLine(containing: "outbox message delivered", timeout: 30))
+            let controlID = try #require(Fixture.logValue("outbox.control_id", in: delivered))
+            let received = try #require(partner.waitForErrorLine(containing: "hl7.control_id=\(controlID)", timeout: 30))
+            #expect(received.contains("mllp.listener=mllp-tls") && received.contains("hl7.type=REF^I12"), "\(received)")
+            #expect(main.terminate() == 0)
+            #expect(partner.terminate() == 0)
+        }
     }
 }
