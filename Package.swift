@@ -122,6 +122,7 @@ let package = Package(
             name: "SwitchboardDaemon",
             dependencies: [
                 "HL7", "HL7XML", "Journal", "MLLP", "Caseload", "CaseloadStore", "Integration", "Outbox", "CProcessControl", "CZlib",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "NIOCore", package: "swift-nio"),

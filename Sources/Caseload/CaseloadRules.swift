@@ -83,8 +83,12 @@ public struct ReferralRule: Sendable, Hashable {
         dispositions: ["06"], destination: "home-health", priority: "R", type: "Hom", reason: "Home health care after discharge")
 
     /// The id of the referral this rule makes for an encounter: stable, so a repeated discharge
-    /// or a replay finds the same referral instead of making another.
-    public func referralID(encounterID: String) -> String { "OUT-\(encounterID)-\(destination)" }
+    /// or a replay finds the same referral instead of making another. A later one for the same
+    /// encounter (after a withdrawal) is `...#2`, `#3`: `#` so that it cannot be read as another
+    /// destination's name.
+    public func referralID(encounterID: String, occurrence: Int = 1) -> String {
+        "OUT-\(encounterID)-\(destination)" + (occurrence > 1 ? "#\(occurrence)" : "")
+    }
 }
 
 /// Business days: Monday to Friday, minus holidays, in the care team's local time.

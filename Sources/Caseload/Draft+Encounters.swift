@@ -124,7 +124,15 @@ extension Draft {
                 encounter.dischargeDisposition = visit.dischargeDisposition.isEmpty ? encounter.dischargeDisposition : visit.dischargeDisposition
                 if encounter != existing { emit(.encounter(encounter)) }
                 note("encounter \(existing.id) already discharged: repeated discharge recorded, no new tasks")
-                refer(patient: patient, after: encounter)  // a corrected disposition may now call for one
+                if !visit.dischargeDisposition.isEmpty, visit.dischargeDisposition != existing.dischargeDisposition {
+                    // A corrected disposition: referrals the old one made and the new one does not
+                    // call for are withdrawn; those it calls for are made.
+                    let wanted = Set(rules.referralRules(forDisposition: encounter.dischargeDisposition).map(\.destination))
+                    withdrawReferrals(patient: patient, of: encounter, because: "discharge disposition corrected to \(encounter.dischargeDisposition)") {
+                        !wanted.contains($0.partner)
+                    }
+                    refer(patient: patient, after: encounter)
+                }
                 return
             }
         } else {
@@ -168,11 +176,11 @@ extension Draft {
         for rule in rules.referralRules(forDisposition: encounter.dischargeDisposition) {
             // A referral withdrawn earlier (discharge cancelled, then discharged again) keeps
             // its id: the new one takes the next (`...-2`), so a partner never sees an id reused.
+            var occurrence = 1
             var id = rule.referralID(encounterID: encounter.id)
-            var attempt = 1
             while let existing = referral(id), existing.status == .cancelled {
-                attempt += 1
-                id = rule.referralID(encounterID: encounter.id) + "-\(attempt)"
+                occurrence += 1
+                id = rule.referralID(encounterID: encounter.id, occurrence: occurrence)
             }
             if referral(id) != nil {
                 note("referral \(id) to \(rule.destination) already made")
@@ -188,9 +196,11 @@ extension Draft {
 
     /// Withdraws the outbound referrals an encounter's discharge made (REF^I14 for each still
     /// pending or accepted).
-    mutating func withdrawReferrals(patient: String, of encounter: Encounter, because reason: String) {
+    mutating func withdrawReferrals(patient: String, of encounter: Encounter, because reason: String,
+                                    where matches: (Referral) -> Bool = { _ in true }) {
         for var referral in referrals(of: patient)
-        where referral.direction == .outbound && referral.source == encounter.id && (referral.status == .pending || referral.status == .accepted) {
+        where referral.direction == .outbound && referral.source == encounter.id && (referral.status == .pending || referral.status == .accepted)
+            && matches(referral) {
             referral.status = .cancelled
             referral.updatedAt = at
             emit(.referral(referral))

@@ -98,8 +98,11 @@ extension CaseloadState {
     }
 
     /// The outbox of a state directory's journal (snapshot + tail, read-only).
+    /// What was in flight when the journal was read is shown pending, as a restart would see it.
     public static func replayOutbox(directory: String) throws(JournalError) -> OutboxState {
-        try replay(directory: directory).outbox
+        var outbox = try replay(directory: directory).outbox
+        outbox.resetInFlight()
+        return outbox
     }
 
     /// A hash of every entity and audit entry in a canonical order (ids sorted), the same for

@@ -36,10 +36,14 @@ extension CaseloadEngine: OutboxLedger {
         }
     }
 
-    public func finishAttempt(for destination: String, entryID: String, answer: DeliveryAnswer, now: Int64, random: Double) -> OutboxChange? {
+    public func finishAttempt(for destination: String, entryID: String, answer: DeliveryAnswer, policy: DeliveryPolicy, now: Int64,
+                              random: Double) -> OutboxChange? {
         live.withLock { live -> OutboxChange? in
             guard !live.rebuilding, live.outbox.queues[destination]?.inFlight == entryID,
-                  let change = live.outbox.withQueue(destination, { $0.finishAttempt(answer, now: now, random: random) })
+                  let change = live.outbox.withQueue(destination, { queue -> OutboxChange? in
+                      queue.policy = policy  // the configured one (policies are settings, not journaled state)
+                      return queue.finishAttempt(answer, now: now, random: random)
+                  })
             else { return nil }
             submit(change, destination: destination, actor: "", now: now, live: &live, completion: nil)
             return change

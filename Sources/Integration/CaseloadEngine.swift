@@ -134,8 +134,8 @@ public final class CaseloadEngine: Sendable {
             live.state.apply(decision)
             var outbound: [OutboxEntry] = []
             if !decision.referralMessages.isEmpty {
-                outbound = live.composer.entries(for: decision, in: live.state, number: &live.outboxNumber,
-                                                 nowMilliseconds: nowMicroseconds / 1000)
+                outbound = live.composer.entries(for: decision, in: live.state, diagnoses: ReferralDiagnosis.of(message),
+                                                 number: &live.outboxNumber, nowMilliseconds: nowMicroseconds / 1000)
             }
             live.pending += 1
             submit(.decided(decision, outbound))

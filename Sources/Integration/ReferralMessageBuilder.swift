@@ -1,5 +1,5 @@
 // REF^I12 (new referral) and REF^I14 (cancel) built from the caseload, for the outbox (#8).
-// v2.5.1 REF_I12: MSH, RF1, PRD (referring), PRD (referred-to), PID, PV1, NTE. Every value is
+// v2.5.1 REF_I12: MSH, RF1, PRD (referring), PRD (referred-to), PID, DG1, PV1, NTE. Every value is
 // escaped for the message's delimiters; segments end in CR.
 public import Caseload
 import HL7
@@ -23,6 +23,8 @@ public struct OutboundReferral: Sendable, Equatable {
     public var processingID = "P"
     /// Free text for NTE (the reason in words), if any.
     public var note: String = ""
+    /// The diagnoses of the message that caused it (the discharge's DG1), written as DG1.
+    public var diagnoses: [ReferralDiagnosis] = []
 
     public init(referral: Referral, patient: Patient, encounter: Encounter?, sendingFacility: String, receivingApplication: String,
                 receivingFacility: String, controlID: String, at: Int64) {
@@ -34,6 +36,32 @@ public struct OutboundReferral: Sendable, Equatable {
         self.receivingFacility = receivingFacility
         self.controlID = controlID
         self.at = at
+    }
+}
+
+/// A diagnosis carried into a referral (DG1-3 code, text and coding system; DG1-6 type).
+public struct ReferralDiagnosis: Sendable, Equatable {
+    public var code: String
+    public var text: String
+    public var codingSystem: String
+    /// DG1-6 (table 0052: A admitting, W working, F final).
+    public var type: String
+
+    public init(code: String, text: String = "", codingSystem: String = "", type: String = "") {
+        self.code = code
+        self.text = text
+        self.codingSystem = codingSystem
+        self.type = type
+    }
+
+    /// The DG1 segments of a message (those with a DG1-3 code or text).
+    static func of(_ message: HL7Message) -> [ReferralDiagnosis] {
+        message.segments(named: "DG1").compactMap { segment in
+            let coded = segment.field(3)
+            let diagnosis = ReferralDiagnosis(code: coded.component(1).text, text: coded.component(2).text,
+                                              codingSystem: coded.component(3).text, type: segment.field(6).text)
+            return diagnosis.code.isEmpty && diagnosis.text.isEmpty ? nil : diagnosis
+        }
     }
 }
 
@@ -94,6 +122,15 @@ public enum ReferralMessageBuilder {
         out.fields(["", r.patient.birthDate, r.patient.sex])
         out.end()
 
+        for (index, diagnosis) in r.diagnoses.enumerated() {
+            out.segment("DG1")
+            out.fields(["\(index + 1)", ""])
+            out.separator()
+            out.components([diagnosis.code, diagnosis.text, diagnosis.codingSystem])
+            out.fields(["", "", diagnosis.type])
+            out.end()
+        }
+
         if let e = r.encounter {
             out.segment("PV1")
             out.fields(["1", e.patientClass])
@@ -126,8 +163,21 @@ public enum ReferralMessageBuilder {
         mutating func separator() { bytes.append(UInt8(ascii: "|")) }
         mutating func end() { bytes.append(0x0D) }
 
+        /// A value escaped for the standard delimiters; control characters (a `\\X1C\\` the
+        /// sender escaped comes back as the byte) written as `\\Xhh\\`: a raw 0x0B or 0x1C would
+        /// cut the MLLP frame at the partner, and CR would end the segment.
         mutating func value(_ text: String) {
-            bytes += HL7Escaping.encode(text, delimiters: .standard)
+            for byte in HL7Escaping.encode(text, delimiters: .standard) {
+                if byte < 0x20 || byte == 0x7F {
+                    bytes += Array("\\X".utf8)
+                    let hex = Array("0123456789ABCDEF".utf8)
+                    bytes.append(hex[Int(byte >> 4)])
+                    bytes.append(hex[Int(byte & 0x0F)])
+                    bytes.append(UInt8(ascii: "\\"))
+                } else {
+                    bytes.append(byte)
+                }
+            }
         }
 
         /// `|a|b|c`.

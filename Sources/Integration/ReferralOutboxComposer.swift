@@ -11,7 +11,9 @@ struct ReferralOutboxComposer: Sendable {
 
     /// One entry per requested message (a request whose referral or patient is gone is
     /// skipped). `number` is the next entry number; it advances per entry.
-    func entries(for decision: CaseloadDecision, in state: borrowing CaseloadState, number: inout Int, nowMilliseconds: Int64) -> [OutboxEntry] {
+    /// `diagnoses` (the DG1 of the message decided) go into new referrals.
+    func entries(for decision: CaseloadDecision, in state: borrowing CaseloadState, diagnoses: [ReferralDiagnosis] = [], number: inout Int,
+                 nowMilliseconds: Int64) -> [OutboxEntry] {
         var entries: [OutboxEntry] = []
         for request in decision.referralMessages {
             guard let referral = state.referrals[request.referralID], let patient = state.patients[referral.patientID] else { continue }
@@ -27,6 +29,7 @@ struct ReferralOutboxComposer: Sendable {
             message.sendingApplication = settings.sendingApplication
             message.processingID = settings.processingID
             message.note = referral.reason
+            if request.kind == .newReferral { message.diagnoses = diagnoses }
             let event: ReferralMessageBuilder.Event = request.kind == .newReferral ? .newReferral : .cancel
             var payload = ReferralMessageBuilder.build(event, message)
             if addressing.encoding == .xml, let parsed = try? HL7Message(parsing: payload) {

@@ -73,6 +73,13 @@ public final class MLLPClient: Sendable {
             ready.fail(error)
             throw MLLPClientError(.connectFailed, peer: peer, "cannot connect: \(error)", underlying: error)
         }
+        // The connect timeout covers TCP; the TLS handshake gets the same again (a partner that
+        // accepts and then says nothing must not hold the caller forever).
+        let handshakeDeadline = channel.eventLoop.scheduleTask(in: TimeAmount(connectTimeout)) {
+            ready.fail(MLLPClientError(.connectFailed, peer: peer, "no TLS handshake within \(connectTimeout)"))
+            channel.close(promise: nil)
+        }
+        ready.futureResult.whenComplete { _ in handshakeDeadline.cancel() }
         do {
             try await ready.futureResult.get()
         } catch {
@@ -120,6 +127,9 @@ public final class MLLPClient: Sendable {
     public func send(_ payload: [UInt8], timeout: Duration) async throws(MLLPClientError) -> ByteBuffer {
         try await send(channel.allocator.buffer(bytes: payload), timeout: timeout)
     }
+
+    /// Whether the connection is still open (false once either side closed it).
+    public var isActive: Bool { channel.isActive }
 
     /// Closes the connection; pending sends fail with `connectionClosed`. Closing twice is fine.
     public func close() async throws {

@@ -84,6 +84,12 @@ public final class DestinationDispatcher: Sendable {
                 break
             }
             let policy = policy()
+            if let open = transport, !open.isOpen {
+                // Closed while idle (by the partner, a firewall, a load balancer): reconnect
+                // before the attempt, not after a failed one.
+                transport = nil
+                await open.close()
+            }
             if transport == nil, clock() < connectNotBefore {
                 await signal.wait(timeout: .milliseconds(max(connectNotBefore - clock(), 1)))
                 continue
@@ -113,7 +119,14 @@ public final class DestinationDispatcher: Sendable {
             let started = clock()
             let answer: DeliveryAnswer
             do {
-                let frame = try await transport!.send(entry.payload, timeoutMilliseconds: policy.ackTimeoutMilliseconds)
+                guard let open = transport else { continue }
+                // Shutdown closes the connection: the send fails at once instead of waiting out
+                // the ACK timeout (the message stays pending, counted, and goes again on restart).
+                let frame = try await withTaskCancellationHandler {
+                    try await open.send(entry.payload, timeoutMilliseconds: policy.ackTimeoutMilliseconds)
+                } onCancel: {
+                    Task { await open.close() }
+                }
                 answer = interpret(frame)
             } catch {
                 answer = .none(Self.describe(error))
@@ -126,7 +139,8 @@ public final class DestinationDispatcher: Sendable {
                 transport = nil
                 await open.close()
             }
-            guard let change = ledger.finishAttempt(for: destination, entryID: entry.id, answer: answer, now: clock(), random: random())
+            guard let change = ledger.finishAttempt(for: destination, entryID: entry.id, answer: answer, policy: policy, now: clock(),
+                                                    random: random())
             else { continue }
             let outcome = DeliveryOutcome(destination: destination, entry: entry, change: change, milliseconds: clock() - started)
             log(outcome)

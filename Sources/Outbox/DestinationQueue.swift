@@ -49,12 +49,15 @@ public enum OutboxActionError: Error, Sendable, Equatable, CustomStringConvertib
     case unknownEntry(String)
     case notDeadLettered(String, OutboxEntry.Status)
     case finished(String, OutboxEntry.Status)
+    /// The entry is being sent right now.
+    case inFlight(String)
 
     public var description: String {
         switch self {
         case .unknownEntry(let id): "no outbox entry \(id)"
         case .notDeadLettered(let id, let status): "\(id) is \(status): only dead letters are retried"
         case .finished(let id, let status): "\(id) is already \(status)"
+        case .inFlight(let id): "\(id) is being sent right now; try again once the attempt is answered"
         }
     }
 }
@@ -88,6 +91,10 @@ public struct DestinationQueue: Sendable, Equatable {
 
     /// Messages waiting (pending or dead-lettered).
     public var depth: Int { open.count }
+
+    /// Dead letters waiting for an operator: 0 or 1, since a dead letter holds its queue (only
+    /// the head can be one).
+    public var deadLetters: Int { open.first?.status == .deadLettered ? 1 : 0 }
 
     /// The oldest unfinished entry's creation time.
     public var oldestCreatedAt: Int64? { open.first?.createdAt }
@@ -157,7 +164,8 @@ public struct DestinationQueue: Sendable, Equatable {
 
     /// An operator gives up on an entry (not while it is being sent).
     public mutating func drop(_ id: String, now: Int64) throws(OutboxActionError) -> OutboxChange {
-        guard let entry = open.first(where: { $0.id == id }), inFlight != id else { throw .unknownEntry(id) }
+        guard let entry = open.first(where: { $0.id == id }) else { throw .unknownEntry(id) }
+        guard inFlight != id else { throw .inFlight(id) }
         guard entry.status == .pending || entry.status == .deadLettered else { throw .finished(id, entry.status) }
         let change = OutboxChange.dropped(id: id, at: now)
         apply(change)

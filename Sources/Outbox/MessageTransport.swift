@@ -9,4 +9,7 @@ public protocol MessageTransport: Sendable {
     func send(_ payload: [UInt8], timeoutMilliseconds: Int64) async throws -> [UInt8]
     /// Closes the connection (after a timeout, so a late answer cannot be taken for the next).
     func close() async
+    /// False once the connection is closed (the partner or something between closed it while
+    /// it was idle): the dispatcher then connects again instead of using up an attempt.
+    var isOpen: Bool { get }
 }

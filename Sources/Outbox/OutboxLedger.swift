@@ -9,9 +9,11 @@ public protocol OutboxLedger: Sendable {
     /// Marks the head as being sent (journaled) and returns it; nil when there is nothing to
     /// send now.
     func startAttempt(for destination: String, now: Int64) -> OutboxEntry?
-    /// Records the answer to the attempt on `entryID`; nil when that attempt no longer stands
-    /// (the outbox was rebuilt meanwhile).
-    func finishAttempt(for destination: String, entryID: String, answer: DeliveryAnswer, now: Int64, random: Double) -> OutboxChange?
+    /// Records the answer to the attempt on `entryID` under the destination's current
+    /// `policy` (attempts, backoff); nil when that attempt no longer stands (the outbox was
+    /// rebuilt meanwhile).
+    func finishAttempt(for destination: String, entryID: String, answer: DeliveryAnswer, policy: DeliveryPolicy, now: Int64,
+                       random: Double) -> OutboxChange?
 }
 
 /// Opens a connection to a destination (MLLP in the daemon; scripted in tests).

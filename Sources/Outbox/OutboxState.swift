@@ -41,7 +41,10 @@ public struct OutboxState: Sendable, Equatable {
     /// Applies a journaled change to a destination's queue.
     public mutating func apply(_ change: OutboxChange, destination: String) {
         if case .enqueued(let entry) = change, let number = Self.number(of: entry.id) {
-            nextNumber = max(nextNumber, number + 1)
+            // Numbers grow in journal order: one below the next number was seen already (an
+            // entry finished long ago must never be queued again).
+            guard number >= nextNumber else { return }
+            nextNumber = number + 1
         }
         queues[destination, default: DestinationQueue(destination: destination)].apply(change)
     }
@@ -49,11 +52,6 @@ public struct OutboxState: Sendable, Equatable {
     /// Runs `body` on a destination's queue (created empty when unknown).
     public mutating func withQueue<T, E: Error>(_ destination: String, _ body: (inout DestinationQueue) throws(E) -> T) throws(E) -> T {
         try body(&queues[destination, default: DestinationQueue(destination: destination)])
-    }
-
-    /// Sets a destination's delivery policy (configuration, not journaled).
-    public mutating func setPolicy(_ policy: DeliveryPolicy, for destination: String) {
-        queues[destination, default: DestinationQueue(destination: destination)].policy = policy
     }
 
     /// After a restart nothing is in flight: attempts that were are pending again.

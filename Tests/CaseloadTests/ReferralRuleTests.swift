@@ -47,6 +47,17 @@ struct ReferralRuleTests {
         #expect(corrected.referralMessages.map(\.kind) == [.newReferral])
     }
 
+    @Test func aDispositionCorrectedAwayFromHomeHealthWithdrawsTheReferral() throws {
+        var ward = Ward()
+        try admitAndDischarge(&ward, disposition: "06")
+        let corrected = try ward.send(.discharge, "M1", visit: VisitFacts(visitNumber: "V1", dischargeDisposition: "01"), at: t + 90_000)
+        #expect(corrected.referralMessages == [ReferralMessageRequest(.cancellation, referralID: "OUT-V1-home-health")])
+        #expect(ward.state.referrals["OUT-V1-home-health"]?.status == .cancelled)
+        // The same disposition again changes nothing.
+        let same = try ward.send(.discharge, "M1", visit: VisitFacts(visitNumber: "V1", dischargeDisposition: "01"), at: t + 90_060)
+        #expect(same.referralMessages.isEmpty)
+    }
+
     @Test func cancellingTheDischargeWithdrawsTheReferralAndADischargeAfterMakesANewOne() throws {
         var ward = Ward()
         try admitAndDischarge(&ward, disposition: "06")
@@ -56,9 +67,9 @@ struct ReferralRuleTests {
         // Discharged again: a new referral, never the withdrawn id again.
         let again = try ward.send(.discharge, "M1", visit: VisitFacts(visitNumber: "V1", dischargedAt: t + 2 * 86_400, dischargeDisposition: "06"),
                                   at: t + 2 * 86_400)
-        #expect(again.referralMessages == [ReferralMessageRequest(.newReferral, referralID: "OUT-V1-home-health-2")])
+        #expect(again.referralMessages == [ReferralMessageRequest(.newReferral, referralID: "OUT-V1-home-health#2")])
         #expect(ward.state.referrals["OUT-V1-home-health"]?.status == .cancelled)
-        #expect(ward.state.referrals["OUT-V1-home-health-2"]?.status == .pending)
+        #expect(ward.state.referrals["OUT-V1-home-health#2"]?.status == .pending)
     }
 
     @Test func configuredRulesReplaceTheDefault() throws {

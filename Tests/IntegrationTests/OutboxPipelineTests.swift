@@ -24,7 +24,7 @@ struct OutboxPipelineTests {
         var pv1 = Array(repeating: "", count: 37)
         pv1[0] = "PV1"; pv1[1] = "1"; pv1[2] = "I"; pv1[3] = "WARD1^101^A"; pv1[19] = "V1"; pv1[36] = disposition
         return adt(controlID: id, type: "ADT^A03^ADT_A03",
-                   body: "PID|1||12345^^^HOSP^MR||SYNTHETIC^PAT\r" + pv1.joined(separator: "|"))
+                   body: "PID|1||12345^^^HOSP^MR||SYNTHETIC^PAT\r" + pv1.joined(separator: "|") + "\rDG1|1||I50.9^Heart failure^I10|||F")
     }
 
     static func admitAndDischarge(_ harness: PipelineHarness) async throws {
@@ -45,6 +45,7 @@ struct OutboxPipelineTests {
         #expect(message.header.controlID == entry.controlID)
         #expect(message.text(at: "RF1-6") == "OUT-V1-home-health")
         #expect(message.text(at: "PV1-19") == "V1" && message.text(at: "PV1-36") == "06")
+        #expect(message.text(at: "DG1-3.1") == "I50.9" && message.text(at: "DG1-6") == "F")  // the discharge's diagnosis
         guard case .referral(let referral)? = records[1].caseload?.events.first(where: { if case .referral = $0 { true } else { false } })
         else { Issue.record("no referral event in the same record"); return }
         #expect(referral.id == "OUT-V1-home-health" && referral.source == "V1")
@@ -61,7 +62,7 @@ struct OutboxPipelineTests {
         try await Self.admitAndDischarge(harness)
         let engine = try #require(harness.pipeline.caseload)
         let sent = try #require(engine.startAttempt(for: "home-health", now: t0 + 1_000))
-        #expect(engine.finishAttempt(for: "home-health", entryID: sent.id, answer: .ack(code: "AR", controlID: sent.controlID), now: t0 + 1_001, random: 0.5) != nil)
+        #expect(engine.finishAttempt(for: "home-health", entryID: sent.id, answer: .ack(code: "AR", controlID: sent.controlID), policy: DeliveryPolicy(), now: t0 + 1_001, random: 0.5) != nil)
         // The next attempt starts, then the daemon "crashes" before the answer.
         let again = try #require(engine.startAttempt(for: "home-health", now: t0 + 900_000))
         #expect(again.controlID == sent.controlID && again.attempts == 2)
@@ -76,7 +77,7 @@ struct OutboxPipelineTests {
         #expect(engine2.readOutbox { $0.queues["home-health"]?.inFlight } == nil)
         #expect(engine2.nextStep(for: "home-health", now: t0 + 10_000_000) == .send(entry))
         let resent = try #require(engine2.startAttempt(for: "home-health", now: t0 + 10_000_000))
-        #expect(engine2.finishAttempt(for: "home-health", entryID: resent.id, answer: .ack(code: "AA", controlID: resent.controlID), now: t0 + 10_000_001, random: 0) != nil)
+        #expect(engine2.finishAttempt(for: "home-health", entryID: resent.id, answer: .ack(code: "AA", controlID: resent.controlID), policy: DeliveryPolicy(), now: t0 + 10_000_001, random: 0) != nil)
         #expect(engine2.readOutbox { $0.depth } == 0)
         // Entries made after the restart continue the numbering.
         #expect(await restarted.process(Self.admit("A01-2")).ackCode == "AA")
@@ -88,7 +89,7 @@ struct OutboxPipelineTests {
         try await Self.admitAndDischarge(harness)
         let engine = try #require(harness.pipeline.caseload)
         let sent = try #require(engine.startAttempt(for: "home-health", now: t0 + 1_000))
-        _ = engine.finishAttempt(for: "home-health", entryID: sent.id, answer: .ack(code: "AE", controlID: sent.controlID), now: t0 + 1_001, random: 0)
+        _ = engine.finishAttempt(for: "home-health", entryID: sent.id, answer: .ack(code: "AE", controlID: sent.controlID), policy: DeliveryPolicy(), now: t0 + 1_001, random: 0)
         #expect(engine.nextStep(for: "home-health", now: t0 + 2_000) == .idle)  // a dead letter blocks the queue
         await #expect(throws: CaseloadEngine.OutboxActionFailure.refused(.unknownEntry("O-99"))) {
             try await engine.retryOutboxEntry("O-99", by: "ops", now: t0 + 2_000)
@@ -102,6 +103,23 @@ struct OutboxPipelineTests {
         #expect(actors == ["", "", "ops-jane", "ops-jane"])
         let restarted = try await harness.restarted()
         #expect(try #require(restarted.pipeline.caseload).readOutbox { $0.entry("O-1")?.status } == .dropped)
+    }
+
+    @Test func theConfiguredPolicyDecidesWhenAMessageIsDeadLettered() async throws {
+        let harness = try await PipelineHarness.make(withCaseload: true)
+        try await Self.admitAndDischarge(harness)
+        let engine = try #require(harness.pipeline.caseload)
+        var policy = DeliveryPolicy()
+        policy.maxAttempts = 2
+        var now = t0 + 1_000
+        for _ in 1...2 {
+            let sent = try #require(engine.startAttempt(for: "home-health", now: now))
+            _ = engine.finishAttempt(for: "home-health", entryID: sent.id, answer: .ack(code: "AR", controlID: sent.controlID), policy: policy,
+                                     now: now, random: 0)
+            now += 10_000_000
+        }
+        #expect(engine.readOutbox { $0.queues["home-health"]?.open.first?.status } == .deadLettered)
+        #expect(engine.readOutbox { $0.queues["home-health"]?.open.first?.lastOutcome.contains("2 attempts used") } == true)
     }
 
     @Test func aSnapshotHoldsTheOutboxOfItsJournalPrefix() async throws {

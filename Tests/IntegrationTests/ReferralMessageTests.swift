@@ -18,7 +18,21 @@ struct ReferralMessageTests {
         var outbound = OutboundReferral(referral: referral, patient: patient, encounter: encounter, sendingFacility: "GHH",
                                         receivingApplication: "HHA", receivingFacility: "HOME HEALTH", controlID: "SBREF-1-1", at: 1_796_000_060)
         outbound.note = "Discharged home; first visit within 48 h ^ please"
+        outbound.diagnoses = [ReferralDiagnosis(code: "I50.9", text: "Heart failure, unspecified", codingSystem: "I10", type: "F")]
         return outbound
+    }
+
+    @Test func controlCharactersAreEscapedNeverSentRaw() throws {
+        // A sender's escaped \X1C\ arrives in the caseload as the byte: in our message it must be
+        // escaped again, or it would end the MLLP frame at the partner.
+        var referral = Self.referral
+        referral.patient.givenName = "AL\u{1C}EX\u{0B}"
+        referral.note = "line one\u{0D}line two"
+        let bytes = ReferralMessageBuilder.build(.newReferral, referral)
+        #expect(!bytes.contains(0x1C) && !bytes.contains(0x0B))
+        #expect(bytes.split(separator: 0x0D).count == 8)  // CR only between segments
+        let message = try HL7Message(parsing: bytes)
+        #expect(message.text(at: "PID-5.2") == "AL\u{1C}EX\u{0B}")
     }
 
     @Test func refI12CarriesTheReferralPatientAndVisit() throws {
@@ -37,6 +51,10 @@ struct ReferralMessageTests {
         #expect(message.text(at: "PV1-2") == "I" && message.text(at: "PV1-3.2") == "0412" && message.text(at: "PV1-19") == "VN200001")
         #expect(message.text(at: "PV1-36") == "06" && message.text(at: "PV1-45") == "20261130005320+0000")
         #expect(message.text(at: "NTE-3") == "Discharged home; first visit within 48 h ^ please")
+        #expect(message.text(at: "DG1-1") == "1" && message.text(at: "DG1-3.1") == "I50.9" && message.text(at: "DG1-3.3") == "I10")
+        #expect(message.text(at: "DG1-3.2") == "Heart failure, unspecified" && message.text(at: "DG1-6") == "F")
+        // v2.5.1 REF_I12 order: ... PID, DG1, PV1, NTE.
+        #expect(message.segments.map(\.id) == ["MSH", "RF1", "PRD", "PRD", "PID", "DG1", "PV1", "NTE"])
     }
 
     @Test func aSwitchboardPartnerAcceptsIt() async throws {

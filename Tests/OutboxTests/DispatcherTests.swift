@@ -11,10 +11,9 @@ final class MemoryLedger: OutboxLedger {
     let state: Mutex<OutboxState>
     let changes = Mutex<[OutboxChange]>([])
 
-    init(_ entries: [OutboxEntry], policy: DeliveryPolicy) {
+    init(_ entries: [OutboxEntry]) {
         var outbox = OutboxState()
         for entry in entries { outbox.enqueue(entry) }
-        outbox.setPolicy(policy, for: "home-health")
         state = Mutex(outbox)
     }
 
@@ -30,9 +29,13 @@ final class MemoryLedger: OutboxLedger {
         }
     }
 
-    func finishAttempt(for destination: String, entryID: String, answer: DeliveryAnswer, now: Int64, random: Double) -> OutboxChange? {
+    func finishAttempt(for destination: String, entryID: String, answer: DeliveryAnswer, policy: DeliveryPolicy, now: Int64,
+                       random: Double) -> OutboxChange? {
         state.withLock { outbox -> OutboxChange? in
-            guard let change = outbox.withQueue(destination, { $0.finishAttempt(answer, now: now, random: random) }) else { return nil }
+            guard let change = outbox.withQueue(destination, { queue -> OutboxChange? in
+                queue.policy = policy
+                return queue.finishAttempt(answer, now: now, random: random)
+            }) else { return nil }
             changes.withLock { $0.append(change) }
             return change
         }
@@ -99,6 +102,8 @@ final class ScriptedPartner: Sendable {
         }
 
         func close() async { partner.log.withLock { $0.closes += 1 } }
+
+        var isOpen: Bool { true }
     }
 }
 
@@ -150,7 +155,7 @@ struct DispatcherTests {
     }
 
     @Test func faultsRetryWithTheSameControlIDAndAnOutageUsesNoAttempts() async {
-        let ledger = MemoryLedger(Self.entries(2), policy: Self.policy)
+        let ledger = MemoryLedger(Self.entries(2))
         let partner = ScriptedPartner(refuseConnects: 3, replies: [.ack("AR"), .wrongID, .timeout, .ack("AA"), .ack("CA")])
         await Self.run(ledger, partner) { ledger.delivered.count == 2 }
         #expect(ledger.delivered == ["O-1", "O-2"])
@@ -166,7 +171,7 @@ struct DispatcherTests {
     }
 
     @Test func aRefusalDeadLettersAndBlocksTheQueueUntilRetried() async throws {
-        let ledger = MemoryLedger(Self.entries(3), policy: Self.policy)
+        let ledger = MemoryLedger(Self.entries(3))
         let partner = ScriptedPartner(replies: [.ack("AE")])
         await Self.run(ledger, partner) { ledger.open.first?.status == .deadLettered }
         #expect(ledger.open.map(\.id) == ["O-1", "O-2", "O-3"])
@@ -184,7 +189,7 @@ struct DispatcherTests {
             policy.maxBackoffMilliseconds = 3_600_000
             return policy
         }()
-        let ledger = MemoryLedger(Self.entries(1), policy: slow)
+        let ledger = MemoryLedger(Self.entries(1))
         let partner = ScriptedPartner(refuseConnects: 100, replies: [])
         let dispatcher = DestinationDispatcher(
             destination: "home-health", ledger: ledger, connect: { _, _ in try partner.connect() }, interpret: Self.interpret,
@@ -204,7 +209,7 @@ struct DispatcherTests {
     }
 
     @Test func runsOutOfAttemptsIntoADeadLetter() async {
-        let ledger = MemoryLedger(Self.entries(1), policy: Self.policy)
+        let ledger = MemoryLedger(Self.entries(1))
         let partner = ScriptedPartner(replies: Array(repeating: .ack("AR"), count: 10))
         await Self.run(ledger, partner) { ledger.open.first?.status == .deadLettered }
         #expect(partner.log.withLock { $0.sent.count } == Self.policy.maxAttempts)

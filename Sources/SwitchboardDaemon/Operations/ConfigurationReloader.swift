@@ -92,6 +92,8 @@ struct ConfigurationReloader: Service, CustomStringConvertible {
         var effective = current
         effective.logLevel = next.logLevel
         effective.logsPHI = next.logsPHI
+        effective.caseloadRules = next.caseloadRules
+        effective.outbound = next.outbound  // compared with the next reload's (P -> T -> P applies twice)
         if let tls = next.mllpTLS?.tls, failed.isEmpty { effective.mllpTLS?.tls = tls }
         return Outcome(configuration: effective, summary: summary)
     }

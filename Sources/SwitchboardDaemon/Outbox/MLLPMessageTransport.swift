@@ -18,6 +18,8 @@ struct MLLPMessageTransport: MessageTransport {
     }
 
     func close() async { try? await client.close() }
+
+    var isOpen: Bool { client.isActive }
 }
 
 /// Reads a partner's answer: MSA-1 and MSA-2 of an ER7 or HL7 v2.xml ACK.

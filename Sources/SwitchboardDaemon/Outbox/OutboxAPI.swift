@@ -5,7 +5,7 @@ import Integration
 import NIOCore
 import Outbox
 
-/// `GET /api/v1/outbox?destination=&status=&recent=true`, `GET /api/v1/outbox/{id}`,
+/// `GET /api/v1/outbox?destination=&status=&recent=true&limit=1000`, `GET /api/v1/outbox/{id}`,
 /// `POST /api/v1/outbox/{id}/retry` and `POST /api/v1/outbox/{id}/drop` with `{"by": "operator"}`
 /// (journaled before the answer).
 struct OutboxAPI: Sendable {
@@ -17,7 +17,8 @@ struct OutboxAPI: Sendable {
             let query = request.uri.queryParameters
             let destination = query["destination"].map(String.init), status = query["status"].map(String.init)
             let recent = query["recent"].map { $0 == "true" || $0 == "1" } ?? false
-            return json(engine.readOutbox { OutboxViews.list($0, destination: destination, status: status, recent: recent) })
+            let limit = query["limit"].flatMap { Int($0) }.map { min(max($0, 0), 100_000) } ?? 1_000
+            return json(engine.readOutbox { OutboxViews.list($0, destination: destination, status: status, recent: recent, limit: limit) })
         }
         router.get("/api/v1/outbox/{id}") { _, context -> Response in
             let id = context.parameters.get("id") ?? ""

@@ -60,7 +60,9 @@ final class OutboxService: Service {
             }
             group.addTask { [engine, metrics] in
                 while !Task.isCancelled {
-                    metrics.update(engine.readOutbox { $0 }, now: WallClock.microseconds() / 1000)
+                    // Figures read under the lock (O(destinations)); no copy of the queues, which
+                    // would make the next change copy a whole queue.
+                    metrics.update(engine.readOutbox { OutboxMetrics.figures(of: $0) }, now: WallClock.microseconds() / 1000)
                     try? await Task.sleep(for: .seconds(2))
                 }
             }
@@ -117,12 +119,26 @@ final class OutboxMetrics: Sendable {
 
     func connectFailed(_ destination: String) { metrics(destination).connectFailures.increment() }
 
-    func update(_ outbox: OutboxState, now: Int64) {
-        for queue in outbox.queues.values {
-            let m = metrics(queue.destination)
-            m.depth.record(queue.depth)
-            m.oldestAge.record(Double(max(now - (queue.oldestCreatedAt ?? now), 0)) / 1000)
-            m.deadLetters.record(queue.open.filter { $0.status == .deadLettered }.count)
+    /// One destination's gauges.
+    struct Figures: Sendable {
+        var destination: String
+        var depth: Int
+        var oldestCreatedAt: Int64?
+        var deadLetters: Int
+    }
+
+    static func figures(of outbox: borrowing OutboxState) -> [Figures] {
+        outbox.queues.values.map {
+            Figures(destination: $0.destination, depth: $0.depth, oldestCreatedAt: $0.oldestCreatedAt, deadLetters: $0.deadLetters)
+        }
+    }
+
+    func update(_ figures: [Figures], now: Int64) {
+        for figure in figures {
+            let m = metrics(figure.destination)
+            m.depth.record(figure.depth)
+            m.oldestAge.record(Double(max(now - (figure.oldestCreatedAt ?? now), 0)) / 1000)
+            m.deadLetters.record(figure.deadLetters)
         }
     }
 }

@@ -1,5 +1,6 @@
 // The outbox as JSON, for `/api/v1/outbox` and `switchboard outbox`.
 import Caseload
+import DequeModule
 public import Outbox
 
 /// JSON shapes of the outbox (snake_case keys, ISO 8601 times).
@@ -47,18 +48,26 @@ public enum OutboxViews {
         public var entries: [EntryView]
     }
 
-    public static func list(_ outbox: borrowing OutboxState, destination: String? = nil, status: String? = nil, recent: Bool = false) -> ListView {
+    /// At most `limit` entries, oldest first per destination (the figures count them all): the
+    /// API reads under the caseload lock, and a queue can hold an outage's worth of messages.
+    public static func list(_ outbox: borrowing OutboxState, destination: String? = nil, status: String? = nil, recent: Bool = false,
+                            limit: Int = 1_000) -> ListView {
         var destinations: [DestinationView] = []
         var entries: [EntryView] = []
         for name in outbox.destinations where destination == nil || destination == name {
             guard let queue = outbox.queues[name] else { continue }
-            let dead = queue.open.filter { $0.status == .deadLettered }.count
+            let dead = queue.deadLetters
             destinations.append(DestinationView(
                 destination: name, depth: queue.depth, pending: queue.depth - dead, deadLetters: dead, inFlight: queue.inFlight,
                 oldestCreatedAt: queue.oldestCreatedAt.map(time), recentlyFinished: queue.recent.count))
-            let shown = recent ? Array(queue.open) + Array(queue.recent) : Array(queue.open)
-            for entry in shown where status == nil || "\(entry.status)" == status {
-                entries.append(view(entry, withMessage: false))
+            func add(_ entry: OutboxEntry) -> Bool {
+                guard entries.count < limit else { return false }
+                if status == nil || "\(entry.status)" == status { entries.append(view(entry, withMessage: false)) }
+                return true
+            }
+            for entry in queue.open { if !add(entry) { break } }
+            if recent {
+                for entry in queue.recent { if !add(entry) { break } }
             }
         }
         return ListView(destinations: destinations, entries: entries)
