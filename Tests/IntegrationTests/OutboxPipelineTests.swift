@@ -4,6 +4,7 @@
 import Caseload
 import CaseloadStore
 import HL7
+import HL7XML
 import Integration
 import Journal
 import Outbox
@@ -55,6 +56,20 @@ struct OutboxPipelineTests {
         // A resend of the discharge is a duplicate: no second referral, no second entry.
         #expect(await harness.process(Self.discharge()).duplicate)
         #expect(engine.readOutbox { $0.depth } == 1)
+    }
+
+    @Test func aDestinationAskingForXMLGetsHL7v2XMLAddressedAsConfigured() async throws {
+        var outbound = OutboundSettings()
+        outbound.sendingFacility = "GHH"
+        outbound.destinations["home-health"] = OutboundAddressing(receivingApplication: "HHA", receivingFacility: "VNS", encoding: .xml)
+        let harness = try await PipelineHarness.make(withCaseload: true, outbound: outbound)
+        try await Self.admitAndDischarge(harness)
+        let entry = try #require(try await harness.records()[1].outbound.first)
+        #expect(HL7XMLReader.looksLikeXML(entry.payload))
+        let message = try HL7XMLReader.message(entry.payload)
+        #expect(message.header.messageCode == "REF" && message.header.triggerEvent == "I12" && message.header.controlID == entry.controlID)
+        #expect(message.header.sendingFacility == "GHH" && message.header.receivingApplication == "HHA" && message.header.receivingFacility == "VNS")
+        #expect(message.text(at: "RF1-6") == "OUT-V1-home-health")
     }
 
     @Test func deliveryProgressIsJournaledAndARestartResumesWithTheSameMessage() async throws {

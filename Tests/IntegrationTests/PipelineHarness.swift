@@ -20,18 +20,19 @@ struct PipelineHarness {
     static let fixedNow: Int64 = 1_795_000_000_000_000  // 2026-11-18, in microseconds
 
     static func make(
-        rules: [FaultRule] = [], syncDelayMicroseconds: Int = 0, withCaseload: Bool = false,
+        rules: [FaultRule] = [], syncDelayMicroseconds: Int = 0, withCaseload: Bool = false, outbound: OutboundSettings = OutboundSettings(),
         _ tweak: (inout InboundConfiguration) -> Void = { _ in }
     ) async throws -> PipelineHarness {
         let base = CrashSimStorage()
         try base.createDirectory("/state")
-        return try await make(on: base, rules: rules, syncDelayMicroseconds: syncDelayMicroseconds, withCaseload: withCaseload, tweak)
+        return try await make(on: base, rules: rules, syncDelayMicroseconds: syncDelayMicroseconds, withCaseload: withCaseload,
+                              outbound: outbound, tweak)
     }
 
     /// A pipeline over an existing simulated disk (a restart: recovery, snapshot, tail).
     static func make(
         on base: CrashSimStorage, rules: [FaultRule] = [], syncDelayMicroseconds: Int = 0, withCaseload: Bool = false,
-        _ tweak: (inout InboundConfiguration) -> Void = { _ in }
+        outbound: OutboundSettings = OutboundSettings(), _ tweak: (inout InboundConfiguration) -> Void = { _ in }
     ) async throws -> PipelineHarness {
         let disk = FaultInjectingStorage(wrapping: base, rules: rules)
         disk.syncDelayMicroseconds = syncDelayMicroseconds
@@ -40,7 +41,7 @@ struct PipelineHarness {
         let store = try await InboundStore.open(journal: journal, logger: logger, nowMicroseconds: fixedNow)
         var configuration = InboundConfiguration()
         tweak(&configuration)
-        let caseload = withCaseload ? CaseloadEngine(store: store, rules: CaseloadRules()) : nil
+        let caseload = withCaseload ? CaseloadEngine(store: store, rules: CaseloadRules(), outbound: outbound) : nil
         let pipeline = InboundPipeline(configuration: configuration, store: store, caseload: caseload, now: { fixedNow })
         return PipelineHarness(pipeline: pipeline, journal: journal, disk: disk, store: store, base: base)
     }
