@@ -51,14 +51,7 @@ public enum ActionRecordCodec {
 
     public static func decode(_ payload: [UInt8]) throws(RecordDecodingError) -> ActionRecord {
         var r = PayloadReader(payload)
-        let kind = try r.u8()
-        guard kind == RecordKind.action.rawValue else {
-            throw RecordDecodingError(offset: 0, message: "not an action record (kind byte 0x\(String(kind, radix: 16)))")
-        }
-        let version = try r.u8()
-        guard version == currentVersion else {
-            throw RecordDecodingError(offset: 1, message: "action record version \(version); this build reads \(currentVersion)")
-        }
+        try r.header(.action, named: "action", version: currentVersion)
         let recordedAt = try r.i64()
         let peer = try r.string()
         let kindOffset = r.offset

@@ -78,14 +78,7 @@ public enum OutboxRecordCodec {
 
     public static func decode(_ payload: [UInt8]) throws(RecordDecodingError) -> OutboxRecord {
         var r = PayloadReader(payload)
-        let kind = try r.u8()
-        guard kind == RecordKind.outbox.rawValue else {
-            throw RecordDecodingError(offset: 0, message: "not an outbox record (kind byte 0x\(String(kind, radix: 16)))")
-        }
-        let version = try r.u8()
-        guard version == currentVersion else {
-            throw RecordDecodingError(offset: 1, message: "outbox record version \(version); this build reads \(currentVersion)")
-        }
+        try r.header(.outbox, named: "outbox", version: currentVersion)
         let recordedAt = try r.i64()
         let destination = try r.string()
         let actor = try r.string()

@@ -259,3 +259,18 @@ struct PayloadReader {
         return value
     }
 }
+
+extension PayloadReader {
+    /// Reads a record's kind and version bytes: the expected kind, and the one version this
+    /// build reads (typed errors at offsets 0 and 1 otherwise).
+    mutating func header(_ kind: RecordKind, named name: String, version current: UInt8) throws(RecordDecodingError) {
+        let found = try u8()
+        guard found == kind.rawValue else {
+            throw RecordDecodingError(offset: 0, message: "not an \(name) record (kind byte 0x\(String(found, radix: 16)))")
+        }
+        let version = try u8()
+        guard version == current else {
+            throw RecordDecodingError(offset: 1, message: "\(name) record version \(version); this build reads \(current)")
+        }
+    }
+}

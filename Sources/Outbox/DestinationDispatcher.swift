@@ -115,11 +115,11 @@ public final class DestinationDispatcher: Sendable {
                     continue
                 }
             }
-            guard let entry = ledger.startAttempt(for: destination, now: clock()) else { continue }
+            // Bound before the attempt starts: an attempt, once started, is always finished.
+            guard let open = transport, let entry = ledger.startAttempt(for: destination, now: clock()) else { continue }
             let started = clock()
             let answer: DeliveryAnswer
             do {
-                guard let open = transport else { continue }
                 // Shutdown closes the connection: the send fails at once instead of waiting out
                 // the ACK timeout (the message stays pending, counted, and goes again on restart).
                 let frame = try await withTaskCancellationHandler {
@@ -133,7 +133,7 @@ public final class DestinationDispatcher: Sendable {
             }
             if case .ack(let code, let controlID) = answer, controlID == entry.controlID, ["AA", "CA", "AE", "CE", "AR", "CR"].contains(code) {
                 // Kept open: the answer was ours.
-            } else if let open = transport {
+            } else {
                 // Timeout, closed, not an ACK, or an ACK for another message: a fresh connection,
                 // so nothing late on this one is read as the next message's answer.
                 transport = nil

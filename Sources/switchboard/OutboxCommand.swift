@@ -105,30 +105,32 @@ struct OutboxCommand: AsyncParsableCommand {
         }
     }
 
-    struct Retry: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Send a dead letter again (its attempts start over).")
+    /// What `retry` and `drop` take: the entry, who asks, and the daemon to ask.
+    struct ActionArguments: ParsableArguments {
         @Option(name: .long, help: ArgumentHelp("The daemon's admin listener.", valueName: "HOST:PORT")) var admin: String?
         @Option(help: "Who asks (journaled with the action).") var by: String
         @Argument(help: "The entry id (O-17).") var id: String
 
-        func run() async throws {
-            let view = try await AdminHTTP.post(OutboxViews.EntryView.self, admin: admin, path: "/api/v1/outbox/\(AdminHTTP.escape(id))/retry",
+        /// `POST /api/v1/outbox/{id}/{verb}`; prints the entry as it is afterwards.
+        func perform(_ verb: String) async throws {
+            let view = try await AdminHTTP.post(OutboxViews.EntryView.self, admin: admin, path: "/api/v1/outbox/\(AdminHTTP.escape(id))/\(verb)",
                                                 body: CaseloadViews.json(["by": by], pretty: false))
             print(List.line(view))
         }
     }
 
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Send a dead letter again (its attempts start over).")
+        @OptionGroup var action: ActionArguments
+
+        func run() async throws { try await action.perform("retry") }
+    }
+
     struct Drop: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Give up on an entry (pending or dead-lettered).")
-        @Option(name: .long, help: ArgumentHelp("The daemon's admin listener.", valueName: "HOST:PORT")) var admin: String?
-        @Option(help: "Who asks (journaled with the action).") var by: String
-        @Argument(help: "The entry id (O-17).") var id: String
+        @OptionGroup var action: ActionArguments
 
-        func run() async throws {
-            let view = try await AdminHTTP.post(OutboxViews.EntryView.self, admin: admin, path: "/api/v1/outbox/\(AdminHTTP.escape(id))/drop",
-                                                body: CaseloadViews.json(["by": by], pretty: false))
-            print(List.line(view))
-        }
+        func run() async throws { try await action.perform("drop") }
     }
 }
 

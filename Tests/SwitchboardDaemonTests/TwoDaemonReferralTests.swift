@@ -38,6 +38,13 @@ extension DaemonTests {
             let retry = try LoopbackHTTP.post(port: admin, path: "/api/v1/outbox/O-1/retry", json: #"{"by":"ops"}"#)
             #expect(retry.status == 409, "a delivered entry is not retried: \(retry.body)")
             #expect(try LoopbackHTTP.post(port: admin, path: "/api/v1/outbox/O-1/drop", json: "{}").status == 400)
+            // The same through the CLI: show prints the message, retry of a delivered entry is refused.
+            let shownCLI = Fixture.run(["outbox", "show", "O-1", "--admin", "127.0.0.1:\(admin)"])
+            #expect(shownCLI.status == 0 && shownCLI.output.contains("REF^I12^REF_I12"), "\(shownCLI.errorOutput)")
+            let retried = Fixture.run(["outbox", "retry", "O-1", "--by", "ops", "--admin", "127.0.0.1:\(admin)"])
+            #expect(retried.status != 0 && retried.errorOutput.contains("HTTP 409"), "\(retried.errorOutput)")
+            let dropped = Fixture.run(["outbox", "drop", "O-9", "--by", "ops", "--admin", "127.0.0.1:\(admin)"])
+            #expect(dropped.status != 0 && dropped.errorOutput.contains("HTTP 404"), "\(dropped.errorOutput)")
             #expect(main.terminate() == 0)
             #expect(partner.terminate() == 0)
         }
