@@ -16,18 +16,18 @@ extension CaseloadEngine: OutboxLedger {
 
     /// Reads the outbox (keep `body` short: decisions wait meanwhile).
     public func readOutbox<T>(_ body: (borrowing OutboxState) -> T) -> T {
-        live.withLock { body($0.outbox) }
+        withLive { body($0.outbox) }
     }
 
     public func nextStep(for destination: String, now: Int64) -> DeliveryStep {
-        live.withLock { live in
+        withLive { live in
             guard !live.rebuilding, let queue = live.outbox.queues[destination] else { return .idle }
             return queue.nextStep(now: now)
         }
     }
 
     public func startAttempt(for destination: String, now: Int64) -> OutboxEntry? {
-        live.withLock { live -> OutboxEntry? in
+        withLive { live -> OutboxEntry? in
             guard !live.rebuilding,
                   let change = live.outbox.withQueue(destination, { $0.startAttempt(now: now) }),
                   case .attempted(let id, _, _) = change else { return nil }
@@ -38,7 +38,7 @@ extension CaseloadEngine: OutboxLedger {
 
     public func finishAttempt(for destination: String, entryID: String, answer: DeliveryAnswer, policy: DeliveryPolicy, now: Int64,
                               random: Double) -> OutboxChange? {
-        live.withLock { live -> OutboxChange? in
+        withLive { live -> OutboxChange? in
             guard !live.rebuilding, live.outbox.queues[destination]?.inFlight == entryID,
                   let change = live.outbox.withQueue(destination, { queue -> OutboxChange? in
                       queue.policy = policy  // the configured one (policies are settings, not journaled state)
@@ -77,7 +77,7 @@ extension CaseloadEngine: OutboxLedger {
         _ id: String, by actor: String, now: Int64, _ body: @escaping (inout DestinationQueue) throws(OutboxActionError) -> OutboxChange
     ) async throws(OutboxActionFailure) -> OutboxChange {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<(OutboxChange, String), OutboxActionFailure>, Never>) in
-            live.withLock { live in
+            withLive { live in
                 if live.rebuilding { return continuation.resume(returning: .failure(.unavailable("outbox being rebuilt after a storage failure"))) }
                 guard let destination = live.outbox.destination(ofOpen: id) else {
                     let status = live.outbox.entry(id)?.status

@@ -45,6 +45,14 @@ public final class CaseloadEngine: Sendable {
         var capture: Capture?
     }
 
+    /// A durable append, queued until it is folded into the live state.
+    struct DurableCommit {
+        /// Nil for an append with no audit entry (an outbox change).
+        var audit: AuditEntry?
+        var outbound: [OutboxEntry]
+        var sequence: UInt64
+    }
+
     /// A copy of the caseload taken for a snapshot, completing as the decisions that were in
     /// flight at the copy become durable. Appends complete in sequence order, and sequences follow
     /// the order of decisions, so the first `awaiting` outcomes after the copy are exactly those.
@@ -71,7 +79,10 @@ public final class CaseloadEngine: Sendable {
         }
     }
 
+    /// The live state; used through ``withLive(_:)``.
     let live: Mutex<Live>
+    /// Durable appends waiting to be folded into the live state (see ``committed(_:outbound:sequence:controlID:messageType:)``).
+    let commits = Mutex<[DurableCommit]>([])
     let mapping: CaseloadMapping
     let store: InboundStore
     /// Told which destinations have new work (the dispatchers), off the lock. A class, not a
@@ -97,34 +108,35 @@ public final class CaseloadEngine: Sendable {
 
     /// Replaces how outbound messages are addressed (SIGHUP): later messages follow it.
     public func updateOutbound(_ settings: OutboundSettings) {
-        live.withLock { $0.composer = ReferralOutboxComposer(settings: settings) }
+        withLive { $0.composer = ReferralOutboxComposer(settings: settings) }
     }
 
     /// The rules decisions follow now.
-    public var rules: CaseloadRules { live.withLock { $0.decider.rules } }
+    public var rules: CaseloadRules { withLive { $0.decider.rules } }
 
     /// Replaces the rules (SIGHUP): later messages follow them; what was decided stays.
     public func updateRules(_ rules: CaseloadRules) {
-        live.withLock { $0.decider = CaseloadDecider(rules: rules) }
+        withLive { $0.decider = CaseloadDecider(rules: rules) }
     }
 
     /// Reads the caseload (queries; keep `body` short: decisions wait meanwhile).
     public func read<T>(_ body: (borrowing CaseloadState) -> T) -> T {
-        live.withLock { body($0.state) }
+        withLive { body($0.state) }
     }
 
     /// Decides and calls `submit` with the outcome while holding the lock; `submit` must hand
-    /// the record to the journal (it does not wait for the fsync).
-    func decide(_ message: HL7Message, header: HL7Header, nowMicroseconds: Int64, submit: (Outcome) -> Void) {
-        live.withLock { live in
+    /// the record to the journal (it does not wait for the fsync). `command` is what
+    /// ``CaseloadMapping`` made of `message` (mapped before, off the lock).
+    func decide(_ command: Result<CaseloadCommand?, CaseloadError>, message: HL7Message, nowMicroseconds: Int64,
+                submit: (Outcome) -> Void) {
+        withLive { live in
             if live.rebuilding { return submit(.unavailable("caseload being rebuilt after a storage failure")) }
-            let command: CaseloadCommand?
-            do throws(CaseloadError) {
-                command = try mapping.command(for: message, header: header)
-            } catch {
-                return submit(.refused(error))
+            let mapped: CaseloadCommand?
+            switch command {
+            case .success(let value): mapped = value
+            case .failure(let error): return submit(.refused(error))
             }
-            guard let command else { return submit(.decided(nil, [])) }
+            guard let command = mapped else { return submit(.decided(nil, [])) }
             let decision: CaseloadDecision
             do throws(CaseloadError) {
                 decision = try live.decider.decide(command, in: live.state)
@@ -164,7 +176,7 @@ public final class CaseloadEngine: Sendable {
     {
         let journal = store.journal
         let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Result<(CaseloadDecision, UInt64), ActionFailure>, Never>) in
-            live.withLock { live in
+            withLive { live in
                 if live.rebuilding { return continuation.resume(returning: .failure(.unavailable("caseload being rebuilt after a storage failure"))) }
                 let decision: CaseloadDecision
                 do throws(CoordinatorActionError) {
@@ -192,38 +204,74 @@ public final class CaseloadEngine: Sendable {
 
     /// The append of a decided message is durable: its audit entry, and its outbox entries
     /// join their queues (delivery may start).
+    ///
+    /// Runs on the journal thread, often while a decision holds the lock: it queues the commit
+    /// and folds it in only if the lock is free. Otherwise the holder folds it in (every holder
+    /// folds queued commits in before its work and checks again after unlocking), so the journal
+    /// thread never sleeps on the caseload lock.
     func committed(_ decision: CaseloadDecision, outbound: [OutboxEntry] = [], sequence: UInt64, controlID: String, messageType: String) {
         let entry = AuditEntry(sequence: sequence, controlID: controlID, messageType: messageType,
                                at: decision.at, patientID: decision.patientID, changes: decision.changes)
-        live.withLock { live in
-            live.pending -= 1
-            live.state.recordAudit(entry)
-            for item in outbound { live.outbox.enqueue(item) }
-            if var capture = live.capture, capture.awaiting > 0 {
-                live.capture = nil  // keep one reference to the audits array: no copy on append
-                capture.awaiting -= 1
-                capture.audits.append(entry)
-                capture.outboxEntries += outbound
-                capture.sequence = max(capture.sequence, sequence)
-                capture.wakeIfDone()
-                live.capture = capture
-            }
-        }
-        if !outbound.isEmpty { notifyOutbox(Array(Set(outbound.map(\.destination)))) }
+        queueCommit(DurableCommit(audit: entry, outbound: outbound, sequence: sequence))
     }
 
     /// An append with no caseload effect of its own (an outbox change) is durable.
     func committedWithoutEvents(sequence: UInt64) {
-        live.withLock { live in
+        queueCommit(DurableCommit(audit: nil, outbound: [], sequence: sequence))
+    }
+
+    private func queueCommit(_ commit: DurableCommit) {
+        commits.withLock { $0.append(commit) }
+        guard let destinations = live.withLockIfAvailable({ foldCommits(into: &$0) }) else { return }  // the holder folds it in
+        settleCommits(notifying: destinations)
+    }
+
+    /// Runs `body` on the live state under its lock, after folding in the durable commits queued
+    /// meanwhile; once unlocked, folds in those queued while it ran. Every use of the live
+    /// state goes through here (or `queueCommit`).
+    func withLive<T>(_ body: (inout Live) -> T) -> T {
+        var destinations: Set<String> = []
+        let result = live.withLock { live -> T in
+            destinations = foldCommits(into: &live)
+            return body(&live)
+        }
+        settleCommits(notifying: destinations)
+        return result
+    }
+
+    /// After unlocking: commits queued while the lock was held, whose committers found it taken.
+    /// If the lock is taken again, that holder does this after it.
+    private func settleCommits(notifying destinations: Set<String>) {
+        var destinations = destinations
+        while commits.withLock({ !$0.isEmpty }), let more = live.withLockIfAvailable({ foldCommits(into: &$0) }) {
+            destinations.formUnion(more)
+        }
+        if !destinations.isEmpty { notifyOutbox(Array(destinations)) }
+    }
+
+    /// Applies the queued commits, in journal order; returns the destinations with new work.
+    private func foldCommits(into live: inout Live) -> Set<String> {
+        var taken: [DurableCommit] = []
+        commits.withLock { swap(&taken, &$0) }
+        var destinations: Set<String> = []
+        for commit in taken {
             live.pending -= 1
+            if let audit = commit.audit { live.state.recordAudit(audit) }
+            for item in commit.outbound {
+                live.outbox.enqueue(item)
+                destinations.insert(item.destination)
+            }
             if var capture = live.capture, capture.awaiting > 0 {
-                live.capture = nil
+                live.capture = nil  // keep one reference to the audits array: no copy on append
                 capture.awaiting -= 1
-                capture.sequence = max(capture.sequence, sequence)
+                if let audit = commit.audit { capture.audits.append(audit) }
+                capture.outboxEntries += commit.outbound
+                capture.sequence = max(capture.sequence, commit.sequence)
                 capture.wakeIfDone()
                 live.capture = capture
             }
         }
+        return destinations
     }
 
     func notifyOutbox(_ destinations: [String]) {
@@ -239,7 +287,7 @@ public final class CaseloadEngine: Sendable {
     /// first time it changes one while the snapshot holds it: the cost of a snapshot on the
     /// live path, measured by caseload-bench.
     public func captureForSnapshot(durableSequence: @Sendable () -> UInt64) async -> (state: StoreState, sequence: UInt64)? {
-        let started = live.withLock { live -> Bool in
+        let started = withLive { live -> Bool in
             guard !live.rebuilding, live.capture == nil else { return false }
             live.capture = Capture(state: live.state, outbox: live.outbox, awaiting: live.pending, sequence: durableSequence())
             return true
@@ -247,7 +295,7 @@ public final class CaseloadEngine: Sendable {
         guard started else { return nil }
         // Woken by `committed`/`failed` (no polling: this also holds when the task is cancelled).
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            live.withLock { live in
+            withLive { live in
                 live.capture?.waiter = continuation
                 if live.capture == nil {
                     continuation.resume()
@@ -256,7 +304,7 @@ public final class CaseloadEngine: Sendable {
                 }
             }
         }
-        let finished: Capture? = live.withLock { live in
+        let finished: Capture? = withLive { live in
             defer { live.capture = nil }
             return live.capture
         }
@@ -269,7 +317,7 @@ public final class CaseloadEngine: Sendable {
     /// The append of a decided message failed: its events are in the live state but not in the
     /// journal. Stops decisions and rebuilds once nothing is in flight.
     func failed() {
-        let start = live.withLock { live -> Bool in
+        let start = withLive { live -> Bool in
             live.pending -= 1
             live.capture?.failed = true
             live.capture?.wakeIfDone()
@@ -283,7 +331,7 @@ public final class CaseloadEngine: Sendable {
     /// Returns once the caseload takes decisions (at once unless a rebuild is under way).
     public func waitUntilAvailable() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumeNow = live.withLock { live -> Bool in
+            let resumeNow = withLive { live -> Bool in
                 guard live.rebuilding else { return true }
                 live.availabilityWaiters.append(continuation)
                 return false
@@ -293,11 +341,11 @@ public final class CaseloadEngine: Sendable {
     }
 
     private func rebuild() async {
-        while live.withLock({ $0.pending }) > 0 { try? await Task.sleep(for: .milliseconds(10)) }
+        while withLive({ $0.pending }) > 0 { try? await Task.sleep(for: .milliseconds(10)) }
         while true {
             if var state = try? await store.replayState() {
                 state.outbox.resetInFlight()
-                let waiters = live.withLock { live in
+                let waiters = withLive { live in
                     live.state = state.caseload
                     live.outbox = state.outbox
                     live.outboxNumber = state.outbox.nextNumber
@@ -306,7 +354,7 @@ public final class CaseloadEngine: Sendable {
                     return live.availabilityWaiters
                 }
                 for waiter in waiters { waiter.resume() }
-                notifyOutbox(live.withLock { $0.outbox.destinations })
+                notifyOutbox(withLive { $0.outbox.destinations })
                 return
             }
             try? await Task.sleep(for: .seconds(1))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MLLP
 import SwitchboardDaemon
 
@@ -20,6 +21,10 @@ struct BenchLoadCommand: AsyncParsableCommand {
             With it, the connection is reopened and the unanswered messages are sent again, \
             byte for byte, until an ACK arrives (TESTPLAN load-generator behaviour).
 
+            With --archive FILE nothing is sent: the messages are written to FILE as an MLLP \
+            archive (connection by connection interleaved), for `switchboard replay FILE --to ...` \
+            to send the same bytes (the replay client measured against this generator).
+
             Prints a table (or, with --json, one JSON line): messages, seconds, messages/s, \
             ACK latency p50/p99/max in ms, failures, resends. Exit 1 if any message failed.
 
@@ -31,7 +36,10 @@ struct BenchLoadCommand: AsyncParsableCommand {
     )
 
     @Option(help: ArgumentHelp("Where to send: HOST:PORT.", valueName: "HOST:PORT"))
-    var to: String
+    var to: String?
+
+    @Option(help: ArgumentHelp("Write the messages to this MLLP archive instead of sending them.", valueName: "FILE"))
+    var archive: String?
 
     @Option(help: "Connections.")
     var connections: Int = 1
@@ -69,6 +77,7 @@ struct BenchLoadCommand: AsyncParsableCommand {
         for seconds in [timeout, resendOnTimeout ?? 1] where !(seconds > 0 && seconds <= 3600) {
             throw ValidationError("timeouts must be between 0 and 3600 seconds")
         }
+        guard (to == nil) != (archive == nil) else { throw ValidationError("give exactly one of --to HOST:PORT and --archive FILE") }
         if let rate, !(rate > 0 && rate <= 10_000_000) { throw ValidationError("--rate must be between 0 and 10000000") }
         if let runID, runID.isEmpty || runID.contains(where: { "|^~\\&\r\n".contains($0) }) {
             throw ValidationError("--run-id must be non-empty and free of HL7 delimiters")
@@ -76,9 +85,20 @@ struct BenchLoadCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let archive {
+            let configuration = LoadConfiguration(
+                endpoint: MLLPEndpoint(host: "127.0.0.1", port: 0), connections: connections, window: window, messages: messages,
+                size: size, runID: runID ?? Self.randomRunID(), ackTimeout: .seconds(1), resendOnTimeout: false, ratePerSecond: nil)
+            do {
+                try Data(LoadGenerator.archive(configuration)).write(to: URL(fileURLWithPath: archive))
+            } catch {
+                throw CLIError(file: archive, "cannot write the archive: \(error)", exitCode: .workFailed).report()
+            }
+            return
+        }
         let endpoint: MLLPEndpoint
         do {
-            endpoint = try MLLPEndpoint(parsing: to)
+            endpoint = try MLLPEndpoint(parsing: to ?? "")
         } catch {
             throw CLIError("--to: \(error.message)").report()
         }

@@ -36,6 +36,20 @@ public struct AckSummary: Sendable, Hashable {
         public var description: String { message }
     }
 
+    /// Whether `payload` may hold an ERR segment (ER7 `ERR` at a segment start, or an XML
+    /// `<ERR`): a byte scan, so that answers without one need no parse.
+    public static func mayCarryErrors(_ payload: [UInt8]) -> Bool {
+        payload.withUnsafeBufferPointer { bytes in
+            var i = 0
+            while i + 3 < bytes.count {
+                if bytes[i + 1] == 0x45, bytes[i + 2] == 0x52, bytes[i + 3] == 0x52,  // "ERR"
+                   bytes[i] == 0x0D || bytes[i] == 0x0A || bytes[i] == 0x3C { return true }
+                i += 1
+            }
+            return false
+        }
+    }
+
     /// Reads an ACK payload.
     /// - Throws: ``ParseError`` when it is not HL7 or has no MSA segment.
     public init(parsing payload: [UInt8]) throws(ParseError) {

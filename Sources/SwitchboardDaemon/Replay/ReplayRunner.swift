@@ -123,43 +123,36 @@ public enum ReplayRunner {
         return outcomes
     }
 
-    /// The shared loop: `window` messages in flight through the pipeline, in file order.
+    /// The shared loop: messages are prepared (parsed, validated, mapped) ahead on the other
+    /// core, in chunks, and submitted in file order with up to `window` appends in flight.
     private static func process(
         _ items: [ReplayItem], store: InboundStore, engine: CaseloadEngine, configuration: DaemonConfiguration, window: Int,
         stop: StopFlag, each: @escaping @Sendable (Int, ReplayOutcome) -> Void
     ) async -> [ReplayOutcome] {
         var inbound = configuration.inbound
+        let window = max(1, window)
         inbound.maxInFlight = max(inbound.maxInFlight, window)
         let pipeline = InboundPipeline(configuration: inbound, store: store, caseload: engine, now: { WallClock.microseconds() })
-
-        var outcomes = [ReplayOutcome?](repeating: nil, count: items.count)
-        let (answers, continuation) = AsyncStream<(Int, InboundResult)>.makeStream()
-        var iterator = answers.makeAsyncIterator()
-        var next = 0, done = 0, inFlight = 0
-        while done < items.count {
-            // Refill in bursts, once half the window came back: appends submitted together are
-            // written with one fdatasync (a refill per answer would make batches of one).
-            if inFlight <= window / 2, !stop.isSet {
-                while inFlight < max(1, window), next < items.count {
-                    let index = next
-                    let item = items[index]
-                    pipeline.process(item.bytes, receipt: InboundReceipt(listener: "replay", peer: "\(item.source):\(item.offset)",
-                                                                          receivedAtMicroseconds: WallClock.microseconds())) { result in
-                        continuation.yield((index, result))
-                    }
-                    next += 1
-                    inFlight += 1
+        let flight = ReplayFlight(count: items.count, window: window)
+        var chunks = PreparedChunks(items: items, pipeline: pipeline)
+        var submitted = 0
+        submitting: while submitted < items.count, !stop.isSet {
+            let (range, prepared) = await chunks.next()
+            for (index, frame) in zip(range, prepared) {
+                if stop.isSet { break submitting }
+                await flight.reserve()
+                let item = items[index]
+                pipeline.submit(frame, receipt: InboundReceipt(listener: "replay", peer: "\(item.source):\(item.offset)",
+                                                               receivedAtMicroseconds: WallClock.microseconds())) { result in
+                    let outcome = Self.outcome(item, result)
+                    flight.finish(index, outcome)
+                    each(index, outcome)
                 }
+                submitted += 1
             }
-            guard inFlight > 0, let (index, result) = await iterator.next() else { break }
-            let outcome = Self.outcome(items[index], result)
-            outcomes[index] = outcome
-            each(index, outcome)
-            inFlight -= 1
-            done += 1
         }
-        continuation.finish()
-        return outcomes.compactMap { $0 }
+        chunks.cancel()
+        return await flight.drained()
     }
 
     /// Sends `items` to a running daemon over `connections` connections, each keeping up to
@@ -328,7 +321,8 @@ public enum ReplayRunner {
                                     ack: result.ack == nil ? "none" : (result.ackCode.isEmpty ? "none" : result.ackCode),
                                     errors: [], duplicate: result.duplicate, note: result.storageFailure)
         outcome.sequence = result.sequence
-        if let ack = result.ack, let summary = try? AckSummary(parsing: ack) {
+        // Only an answer with an ERR segment is parsed for its errors (most carry none).
+        if let ack = result.ack, AckSummary.mayCarryErrors(ack), let summary = try? AckSummary(parsing: ack) {
             outcome.errors = summary.errors.map { "\($0.code)\($0.text.map { " \($0)" } ?? "")" }
         }
         return outcome
