@@ -231,7 +231,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardCLITests",
-            dependencies: ["HL7", "SwitchboardTestSupport"],
+            dependencies: ["HL7", "SwitchboardTestSupport", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strictSettings
         ),
     ]

@@ -123,6 +123,28 @@ public final class MLLPClient: Sendable {
         return response.futureResult
     }
 
+    /// Writes several frames, in order, with one hop to the event loop and one flush; returns
+    /// their future responses (in the same order). For pipelining callers that refill a window
+    /// several frames at a time.
+    public func submit(contentsOf payloads: [[UInt8]], timeout: Duration) -> [EventLoopFuture<ByteBuffer>] {
+        let loop = channel.eventLoop
+        let allocator = channel.allocator
+        let requests = payloads.map { payload in
+            MLLPClientRequest(payload: allocator.buffer(bytes: payload), response: loop.makePromise(of: ByteBuffer.self),
+                              timeout: TimeAmount(timeout))
+        }
+        let (channel, peer) = (self.channel, self.peer)
+        loop.execute {
+            for request in requests {
+                channel.write(request).whenFailure { error in
+                    request.response.fail(MLLPClientError(.connectionClosed, peer: peer, "cannot write: \(error)", underlying: error))
+                }
+            }
+            channel.flush()
+        }
+        return requests.map(\.response.futureResult)
+    }
+
     /// Sends the bytes as one frame; see ``send(_:timeout:)-(ByteBuffer,_)``.
     public func send(_ payload: [UInt8], timeout: Duration) async throws(MLLPClientError) -> ByteBuffer {
         try await send(channel.allocator.buffer(bytes: payload), timeout: timeout)

@@ -36,6 +36,52 @@ public struct AckSummary: Sendable, Hashable {
         public var description: String { message }
     }
 
+    /// Reads an ACK payload as ``init(parsing:)`` does, but without a parse for the common
+    /// case: an ER7 ACK with no ERR segment whose MSA-1 and MSA-2 hold no escape or component
+    /// separator is read by a byte scan (MSA-3 is then left out); anything else is parsed.
+    public static func reading(_ payload: [UInt8]) throws(ParseError) -> AckSummary {
+        if let quick = scanned(payload) { return quick }
+        return try AckSummary(parsing: payload)
+    }
+
+    private init(code: String, controlID: String) {
+        self.code = code
+        self.controlID = controlID
+        self.text = nil
+        self.errors = []
+    }
+
+    private static func scanned(_ payload: [UInt8]) -> AckSummary? {
+        guard !mayCarryErrors(payload) else { return nil }
+        return payload.withUnsafeBufferPointer { bytes -> AckSummary? in
+            let n = bytes.count
+            guard n > 8, bytes[0] == 0x4D, bytes[1] == 0x53, bytes[2] == 0x48 else { return nil }  // "MSH"
+            let fs = bytes[3], cs = bytes[4], esc = bytes[6]
+            var i = 4
+            while i + 4 < n {
+                if bytes[i] == 0x0D || bytes[i] == 0x0A, bytes[i + 1] == 0x4D, bytes[i + 2] == 0x53, bytes[i + 3] == 0x41, bytes[i + 4] == fs {
+                    break  // "\rMSA|"
+                }
+                i += 1
+            }
+            guard i + 4 < n else { return nil }
+            var fields: [String] = []
+            var start = i + 5, k = start
+            while fields.count < 2 {
+                guard k <= n else { return nil }
+                if k == n || bytes[k] == fs || bytes[k] == 0x0D || bytes[k] == 0x0A {
+                    fields.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<k]), as: UTF8.self))
+                    if k == n || bytes[k] != fs, fields.count < 2 { fields.append("") }
+                    start = k + 1
+                } else if bytes[k] == esc || bytes[k] == cs {
+                    return nil
+                }
+                k += 1
+            }
+            return AckSummary(code: fields[0], controlID: fields[1])
+        }
+    }
+
     /// Whether `payload` may hold an ERR segment (ER7 `ERR` at a segment start, or an XML
     /// `<ERR`): a byte scan, so that answers without one need no parse.
     public static func mayCarryErrors(_ payload: [UInt8]) -> Bool {

@@ -189,7 +189,9 @@ public enum ReplayRunner {
     }
 
     /// One connection's share: a window of frames in flight, answers read in order, resends on a
-    /// fresh connection after a timeout or a dropped connection.
+    /// fresh connection after a timeout or a dropped connection. The window is refilled once
+    /// every answer already come is read, the new frames written together (one hop to the
+    /// event loop, one flush).
     private static func sendLane(
         _ indices: [Int], items: [ReplayItem], endpoint: MLLPEndpoint, tls: MLLPClientTLSConfiguration?, timeout: Duration,
         window: Int, resends: Int, pacing: Pacing?, stopOnError: Bool, stop: StopFlag,
@@ -200,18 +202,22 @@ public enum ReplayRunner {
         var lastError = [String?](repeating: nil, count: indices.count)
         var client: MLLPClient?
         var nextToSend = 0, nextToRead = 0
-        var pending: [(position: Int, response: EventLoopFuture<ByteBuffer>)] = []
+        var pending: [(position: Int, ticket: Int)] = []
+        var lastTicket = 0
+        let answers = LaneAnswers()
         let started = ContinuousClock.now
         // Frames the daemon may leave unanswered (an ACK; MSH-15 NE, ER or SU): sent alone, with
         // nothing else in flight, so a missing answer cannot shift the answers of the frames after
         // it; no answer within a short wait counts as accepted without an ACK.
         let silentWait = min(timeout, .seconds(2))
-        // Read each header once (for XML a parse), not at every refill and failure.
-        let silentFlags = indices.map { index -> Bool in
-            guard let header = ReplaySelection.header(of: items[index]) else { return false }
-            return header.messageCode == "ACK" || ["NE", "ER", "SU"].contains(header.acceptAcknowledgmentType)
+        // Each header is read once (for XML a parse), when its message is first looked at.
+        var headers = [LaneHeader?](repeating: nil, count: indices.count)
+        func header(_ position: Int) -> LaneHeader {
+            if let known = headers[position] { return known }
+            let read = LaneHeader(ReplaySelection.header(of: items[indices[position]]))
+            headers[position] = read
+            return read
         }
-        func mayGoUnanswered(_ position: Int) -> Bool { silentFlags[position] }
         func finish(_ position: Int, _ outcome: ReplayOutcome) {
             outcomes.append((indices[position], outcome))
             each(indices[position], outcome)
@@ -219,28 +225,29 @@ public enum ReplayRunner {
         }
         while nextToRead < indices.count {
             // Fill the window.
-            while pending.count < window, nextToSend < indices.count, !stop.isSet {
+            var batch: [Int] = []
+            while pending.count + batch.count < window, nextToSend < indices.count, !stop.isSet {
                 // A message holding an MLLP block byte cannot travel as one frame: the daemon
                 // would cut it there. Reported, not sent (offline replay takes it as it is).
                 let bytes = items[indices[nextToSend]].bytes
                 if let block = bytes.firstIndex(where: { $0 == 0x0B || $0 == 0x1C }) {
-                    if !pending.isEmpty { break }  // keep the answers in order: drain first
-                    finish(nextToSend, unanswered(items[indices[nextToSend]], note: String(
+                    if !pending.isEmpty || !batch.isEmpty { break }  // keep the answers in order: drain first
+                    finish(nextToSend, unanswered(items[indices[nextToSend]], header(nextToSend), note: String(
                         format: "byte 0x%02X at offset %d is an MLLP block byte: the message cannot be sent as one frame", bytes[block], block)))
                     nextToSend += 1
                     nextToRead = nextToSend
                     continue
                 }
-                let silent = mayGoUnanswered(nextToSend)
-                if silent, !pending.isEmpty { break }  // drain first
-                if let last = pending.last, mayGoUnanswered(last.position) { break }
+                let silent = header(nextToSend).silent
+                if silent, !pending.isEmpty || !batch.isEmpty { break }  // drain first
+                if let last = batch.last ?? pending.last?.position, header(last).silent { break }
                 if client == nil {
                     client = try? await MLLPClient.connect(host: endpoint.host, port: endpoint.port, tls: tls, connectTimeout: .seconds(10))
                     if client == nil {
                         attempts[nextToSend] += 1
                         lastError[nextToSend] = "cannot connect to \(endpoint.host):\(endpoint.port)"
                         if attempts[nextToSend] > resends {
-                            finish(nextToSend, unanswered(items[indices[nextToSend]], note: lastError[nextToSend]))
+                            finish(nextToSend, unanswered(items[indices[nextToSend]], header(nextToSend), note: lastError[nextToSend]))
                             nextToSend += 1
                             nextToRead = nextToSend
                         } else {
@@ -249,28 +256,46 @@ public enum ReplayRunner {
                         continue
                     }
                 }
-                if let pacing { await pacing.wait(started: started) }
                 attempts[nextToSend] += 1
-                pending.append((nextToSend, client!.submit(items[indices[nextToSend]].bytes, timeout: silent ? silentWait : timeout)))
+                batch.append(nextToSend)
                 nextToSend += 1
+                // Paced frames go out one by one, at their time.
+                if silent || pacing != nil { break }
+            }
+            if let client, !batch.isEmpty {
+                if let pacing { await pacing.wait(started: started) }
+                let wait = batch.count == 1 && header(batch[0]).silent ? silentWait : timeout
+                let futures = client.submit(contentsOf: batch.map { items[indices[$0]].bytes }, timeout: wait)
+                for (position, future) in zip(batch, futures) {
+                    lastTicket += 1
+                    answers.watch(future, ticket: lastTicket)
+                    pending.append((position, lastTicket))
+                }
             }
             guard let oldest = pending.first else {
                 if stop.isSet || nextToSend >= indices.count { break }
                 continue
             }
             let item = items[indices[oldest.position]]
-            do {
-                let response = try await oldest.response.get()
+            switch await answers.take(oldest.ticket) {
+            case .success(let response):
                 pending.removeFirst()
-                finish(oldest.position, answered(item, response: Array(response.readableBytesView)))
+                finish(oldest.position, answered(item, header(oldest.position), response: Array(response.readableBytesView)))
                 nextToRead = oldest.position + 1
-            } catch {
+                // Every answer already come, before refilling.
+                while let next = pending.first, let response = answers.takeIfAnswered(next.ticket) {
+                    pending.removeFirst()
+                    finish(next.position, answered(items[indices[next.position]], header(next.position), response: Array(response.readableBytesView)))
+                    nextToRead = next.position + 1
+                }
+            case .failure(let error):
                 try? await client?.close()
                 client = nil
-                if mayGoUnanswered(oldest.position), pending.count == 1,
+                answers.discard(through: lastTicket)
+                if header(oldest.position).silent, pending.count == 1,
                    case let failure as MLLPClientError = error, failure.code == .timeout {
                     pending.removeAll()
-                    var outcome = unanswered(item, note: "no answer: the message asks for none (MSH-15) or is an ACK")
+                    var outcome = unanswered(item, header(oldest.position), note: "no answer: the message asks for none (MSH-15) or is an ACK")
                     outcome.ack = "none"
                     finish(oldest.position, outcome)
                     nextToRead = oldest.position + 1
@@ -284,7 +309,7 @@ public enum ReplayRunner {
                 pending.removeAll()
                 lastError[oldest.position] = "\(error)"
                 if attempts[oldest.position] > resends {
-                    finish(oldest.position, unanswered(item, note: "\(error) (after \(attempts[oldest.position]) sends)"))
+                    finish(oldest.position, unanswered(item, header(oldest.position), note: "\(error) (after \(attempts[oldest.position]) sends)"))
                     nextToRead = oldest.position + 1
                 }
                 nextToSend = nextToRead
@@ -294,10 +319,25 @@ public enum ReplayRunner {
         return outcomes
     }
 
-    private static func answered(_ item: ReplayItem, response: [UInt8]) -> ReplayOutcome {
-        var outcome = unanswered(item, note: nil)
+    /// What a lane needs of a message's header: read once.
+    private struct LaneHeader {
+        var controlID = ""
+        var messageType = ""
+        /// An ACK, or MSH-15 NE/ER/SU: the daemon may send no answer.
+        var silent = false
+
+        init(_ header: HL7Header?) {
+            guard let header else { return }
+            controlID = header.controlID
+            messageType = header.messageType
+            silent = header.messageCode == "ACK" || ["NE", "ER", "SU"].contains(header.acceptAcknowledgmentType)
+        }
+    }
+
+    private static func answered(_ item: ReplayItem, _ header: LaneHeader, response: [UInt8]) -> ReplayOutcome {
+        var outcome = unanswered(item, header, note: nil)
         do {
-            let ack = try AckSummary(parsing: response)
+            let ack = try AckSummary.reading(response)
             outcome.ack = ack.code
             outcome.errors = ack.errors.map { "\($0.code)\($0.text.map { " \($0)" } ?? "")" }
             if ack.controlID != outcome.controlID {
@@ -310,10 +350,9 @@ public enum ReplayRunner {
         return outcome
     }
 
-    private static func unanswered(_ item: ReplayItem, note: String?) -> ReplayOutcome {
-        let header = ReplaySelection.header(of: item)
-        return ReplayOutcome(source: item.source, offset: item.offset, controlID: header?.controlID ?? "",
-                             messageType: header?.messageType ?? "", ack: "error", errors: [], duplicate: false, note: note)
+    private static func unanswered(_ item: ReplayItem, _ header: LaneHeader, note: String?) -> ReplayOutcome {
+        ReplayOutcome(source: item.source, offset: item.offset, controlID: header.controlID,
+                      messageType: header.messageType, ack: "error", errors: [], duplicate: false, note: note)
     }
 
     static func outcome(_ item: ReplayItem, _ result: InboundResult) -> ReplayOutcome {

@@ -54,4 +54,31 @@ struct AckSummaryTests {
         #expect(throws: AckSummary.ParseError.self) { try AckSummary(parsing: Array("HTTP/1.1 400\r\n".utf8)) }
         #expect(throws: AckSummary.ParseError.self) { try AckSummary(parsing: sent) }
     }
+
+    /// The byte-scan reading agrees with the parse on code, MSA-2 and errors, and defers to the
+    /// parse whenever it cannot be sure (ERR present, escapes, XML, LF segment ends, no MSA).
+    @Test(arguments: [
+        "MSH|^~\\&|R|R|S|S|20261130||ACK^A01^ACK|A1|P|2.5.1\rMSA|AA|CTRL-1\r",
+        "MSH|^~\\&|R|R|S|S|20261130||ACK^A01^ACK|A1|P|2.5.1\nMSA|CA|CTRL-1|fine\n",
+        "MSH|^~\\&|R|R|S|S|20261130||ACK^A01^ACK|A1|P|2.5.1\rMSA|AA\r",
+        "MSH|^~\\&|R|R|S|S|20261130||ACK^A01^ACK|A1|P|2.5.1\rMSA|AA|C\\F\\1\r",
+        "MSH|^~\\&|R|R|S|S|20261130||ACK^A01^ACK|A1|P|2.5.1\rMSA|AE|CTRL-1\rERR|||101^Required field missing^HL70357|E\r",
+        "MSH#^~\\&#R#R#S#S#20261130##ACK^A01^ACK#A1#P#2.5.1\rMSA#AR#CTRL-1\r",
+        "MSH|^~\\&|R|R|S|S|20261130||ACK^A01^ACK|A1|P|2.5.1\rMSA|AA|CTRL-1^X\r",
+    ])
+    func theQuickReadingAgreesWithTheParse(text: String) throws {
+        let bytes = Array(text.utf8)
+        let parsed = try AckSummary(parsing: bytes)
+        let quick = try AckSummary.reading(bytes)
+        #expect(quick.code == parsed.code)
+        #expect(quick.controlID == parsed.controlID)
+        #expect(quick.errors == parsed.errors)
+    }
+
+    @Test func theQuickReadingRefusesWhatIsNotAnACK() {
+        #expect(throws: AckSummary.ParseError.self) { try AckSummary.reading(Array("PID|1\r".utf8)) }
+        #expect(throws: AckSummary.ParseError.self) {
+            try AckSummary.reading(Array("MSH|^~\\&|R|R|S|S|20261130||ADT^A01|A1|P|2.5.1\rPID|1\r".utf8))
+        }
+    }
 }
