@@ -20,7 +20,8 @@ final class MLLPClientHandler: ChannelDuplexHandler {
     private struct Pending {
         var id: UInt64
         var response: EventLoopPromise<ByteBuffer>
-        var deadline: Scheduled<Void>?
+        var deadline: NIODeadline
+        var timeout: TimeAmount
     }
 
     private let peer: String
@@ -30,6 +31,10 @@ final class MLLPClientHandler: ChannelDuplexHandler {
     private var nextID: UInt64 = 0
     /// Set once the connection is unusable; later requests fail with it at once.
     private var closedError: MLLPClientError?
+    /// One timer for all pending requests, due at the earliest deadline it was armed for: a
+    /// request answered in time costs no timer of its own (pipelined clients send thousands per
+    /// second). When it fires, requests past their deadline fail; otherwise it is re-armed.
+    private var timer: (deadline: NIODeadline, task: Scheduled<Void>)?
 
     /// - Parameter ready: succeeded when requests can flow (TLS: after the handshake).
     init(peer: String, usesTLS: Bool, ready: EventLoopPromise<Void>) {
@@ -55,20 +60,36 @@ final class MLLPClientHandler: ChannelDuplexHandler {
             promise?.fail(closedError)
             return
         }
-        let id = nextID
+        let deadline = NIODeadline.now() + request.timeout
+        pending.append(Pending(id: nextID, response: request.response, deadline: deadline, timeout: request.timeout))
         nextID += 1
-        let deadline = context.eventLoop.assumeIsolated().scheduleTask(in: request.timeout) {
-            self.timedOut(id: id, after: request.timeout, context: context)
-        }
-        pending.append(Pending(id: id, response: request.response, deadline: deadline))
+        arm(for: deadline, context: context)
         context.write(wrapOutboundOut(request.payload), promise: promise)
+    }
+
+    private func arm(for deadline: NIODeadline, context: ChannelHandlerContext) {
+        if let timer, timer.deadline <= deadline { return }
+        timer?.task.cancel()
+        let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { self.timerFired(context: context) }
+        timer = (deadline, task)
+    }
+
+    private func timerFired(context: ChannelHandlerContext) {
+        timer = nil
+        let now = NIODeadline.now()
+        if let expired = pending.first(where: { $0.deadline <= now }) {
+            let millis = expired.timeout.nanoseconds / 1_000_000
+            failAll(MLLPClientError(.timeout, peer: peer, "no response within \(millis) ms; connection closed"), timedOutID: expired.id)
+            context.close(promise: nil)
+        } else if let next = pending.lazy.map(\.deadline).min() {
+            arm(for: next, context: context)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         // A frame with nothing pending (a late answer after a timeout cannot happen: the
         // connection is closed then) is dropped.
         guard let first = pending.popFirst() else { return }
-        first.deadline?.cancel()
         first.response.succeed(unwrapInboundIn(data))
     }
 
@@ -88,13 +109,6 @@ final class MLLPClientHandler: ChannelDuplexHandler {
         context.fireChannelInactive()
     }
 
-    private func timedOut(id: UInt64, after timeout: TimeAmount, context: ChannelHandlerContext) {
-        guard pending.contains(where: { $0.id == id }) else { return }
-        let millis = timeout.nanoseconds / 1_000_000
-        failAll(MLLPClientError(.timeout, peer: peer, "no response within \(millis) ms; connection closed"), timedOutID: id)
-        context.close(promise: nil)
-    }
-
     /// Fails every pending request (the one that timed out with the timeout, the others as
     /// closed) and remembers the first failure for later requests.
     private func failAll(_ error: MLLPClientError, timedOutID: UInt64?) {
@@ -103,8 +117,9 @@ final class MLLPClientHandler: ChannelDuplexHandler {
             : error
         if closedError == nil { closedError = closed }
         ready.fail(error)
+        timer?.task.cancel()
+        timer = nil
         while let next = pending.popFirst() {
-            next.deadline?.cancel()
             next.response.fail(next.id == timedOutID ? error : closed)
         }
     }

@@ -60,6 +60,28 @@ struct ClientTests {
         }
     }
 
+    /// One timer serves every pending request: armed for an earlier request that was answered,
+    /// it fires, finds nothing late, and re-arms for the one still waiting, which then times out
+    /// after its own timeout (never before).
+    @Test func aTimerArmedForAnAnsweredRequestStillTimesOutALaterOne() async throws {
+        let server = try await TestMLLPServer.start { payload in
+            String(buffer: payload) == "SILENT" ? .silent : TestMLLPServer.echoACK(payload)
+        }
+        defer { Task { await server.stop() } }
+        let client = try await MLLPClient.connect(host: "127.0.0.1", port: server.port)
+        #expect(String(buffer: try await client.send(ByteBuffer(string: "first"), timeout: .milliseconds(200))) == "ACK:first")
+        try await Task.sleep(for: .milliseconds(100))
+        let started = ContinuousClock.now
+        do {
+            _ = try await client.send(ByteBuffer(string: "SILENT"), timeout: .milliseconds(400))
+            Issue.record("expected a timeout")
+        } catch {
+            #expect(error.code == .timeout)
+            #expect(error.description.contains("400 ms"))
+            #expect(ContinuousClock.now - started >= .milliseconds(400))
+        }
+    }
+
     @Test func peerClosingFailsPendingSends() async throws {
         let server = try await TestMLLPServer.start { _ in .close }
         defer { Task { await server.stop() } }
