@@ -60,7 +60,7 @@ public enum HL7XMLReader {
 
     /// True when `bytes` look like XML: the first byte that is not white space, after an
     /// optional UTF-8 byte-order mark, is `<`. (ER7 starts with a segment id.)
-    public static func looksLikeXML(_ bytes: some Collection<UInt8>) -> Bool {
+    @inlinable public static func looksLikeXML(_ bytes: some Collection<UInt8>) -> Bool {
         var rest = bytes[...]
         if rest.starts(with: [0xEF, 0xBB, 0xBF]) { rest = rest.dropFirst(3) }
         return rest.first { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) } == 0x3C

@@ -59,9 +59,9 @@ public struct CaseloadMapping: Sendable {
         let ids = try identifiers(message, "PID-3")
         var facts = PatientFacts(identifiers: ids)
         if let pid = message.segment("PID") {
-            let name = HL7PersonName(pid[5].repetitions.first ?? pid[5])
-            facts.familyName = name.family ?? ""
-            facts.givenName = name.given ?? ""
+            let name = pid[5].repetitions.first ?? pid[5]  // XPN-1 family, XPN-2 given
+            facts.familyName = name.part(1).nonEmptyText ?? ""
+            facts.givenName = name.part(2).nonEmptyText ?? ""
             facts.birthDate = String(pid[7].text.prefix(8))
             facts.sex = pid[8].text
             facts.phone = HL7TelecomNumber(pid[13].repetitions.first ?? pid[13]).formatted ?? pid[13].component(1).text
@@ -85,11 +85,11 @@ public struct CaseloadMapping: Sendable {
         }
         // Bounded: a hostile message with 100,000 repetitions must not make a decision (taken
         // under the caseload lock) slow. Real patients have a handful of identifiers.
+        // CX-1 id, CX-4 assigning authority, CX-5 type: read part by part (this runs for every
+        // message; building the whole CX would decode all its parts).
         let identifiers = segment[field].repetitions.prefix(Self.maxRepetitions).compactMap { value -> PatientIdentifier? in
-            let cx = HL7ExtendedID(value)
-            guard let id = cx.id, !id.isEmpty, id != "\"\"" else { return nil }
-            let authority = cx.assigningAuthority.namespaceID ?? cx.assigningAuthority.universalID ?? ""
-            return PatientIdentifier(value: id, authority: authority, type: cx.identifierTypeCode ?? "")
+            guard let id = value.part(1).nonEmptyText, id != "\"\"" else { return nil }
+            return PatientIdentifier(value: id, authority: authority(value.part(4)), type: value.part(5).nonEmptyText ?? "")
         }
         guard !identifiers.isEmpty else {
             throw CaseloadError(code: 101, location: path, message: "\(path) holds no identifier")
@@ -97,21 +97,27 @@ public struct CaseloadMapping: Sendable {
         return identifiers
     }
 
+    /// An HD's namespace id, else its universal id (CX-4, the assigning authority).
+    private func authority(_ hd: HL7Value) -> String {
+        hd.part(1).nonEmptyText ?? hd.part(2).nonEmptyText ?? ""
+    }
+
     func visitFacts(_ message: HL7Message) -> VisitFacts? {
         guard let pv1 = message.segment("PV1"), pv1.fieldCount > 1 else { return nil }
         var visit = VisitFacts()
-        let number = HL7ExtendedID(pv1[19])
-        if let id = number.id, !id.isEmpty {
-            let authority = number.assigningAuthority.namespaceID ?? number.assigningAuthority.universalID ?? ""
+        // Read part by part (CX-1/CX-4, PL-1...3, XCN-1/XCN-2), not as whole composites.
+        let number = pv1[19]
+        if let id = number.part(1).nonEmptyText {
+            let authority = authority(number.part(4))
             visit.visitNumber = authority.isEmpty ? id : authority + ":" + id
         }
         visit.patientClass = pv1[2].component(1).text.uppercased()
-        let location = HL7PersonLocation(pv1[3])
-        visit.location = [location.pointOfCare, location.room, location.bed].map { $0 ?? "" }.joined(separator: "^")
+        let location = pv1[3]
+        visit.location = (1...3).map { location.part($0).nonEmptyText ?? "" }.joined(separator: "^")
         if visit.location == "^^" { visit.location = "" }
         while visit.location.hasSuffix("^") { visit.location.removeLast() }
-        let attending = HL7StaffMember(pv1[7].repetitions.first ?? pv1[7])
-        visit.attending = [attending.id, attending.family].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        let attending = pv1[7].repetitions.first ?? pv1[7]
+        visit.attending = [attending.part(1).nonEmptyText, attending.part(2).nonEmptyText].compactMap { $0 }.joined(separator: " ")
         visit.admittedAt = seconds(pv1[44])
         visit.dischargedAt = seconds(pv1[45].repetitions.first ?? pv1[45])
         visit.dischargeDisposition = pv1[36].component(1).text
