@@ -5,6 +5,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure a running MLLP receiver.",
-        subcommands: [BenchLoadCommand.self, BenchPartnerCommand.self]
+        subcommands: [BenchLoadCommand.self, BenchPartnerCommand.self, BenchCorpusCommand.self]
     )
 }
