@@ -83,6 +83,9 @@ public final class CaseloadEngine: Sendable {
     let live: Mutex<Live>
     /// Durable appends waiting to be folded into the live state (see ``committed(_:outbound:sequence:controlID:messageType:)``).
     let commits = Mutex<[DurableCommit]>([])
+    /// Threads inside ``withLive(_:)`` (waiting for the lock or holding it): each folds queued
+    /// commits in after unlocking, so a committer that sees one leaves its commit to them.
+    let holders = Atomic<Int>(0)
     let mapping: CaseloadMapping
     let store: InboundStore
     /// Told which destinations have new work (the dispatchers), off the lock. A class, not a
@@ -222,7 +225,12 @@ public final class CaseloadEngine: Sendable {
 
     private func queueCommit(_ commit: DurableCommit) {
         commits.withLock { $0.append(commit) }
-        guard let destinations = live.withLockIfAvailable({ foldCommits(into: &$0) }) else { return }  // the holder folds it in
+        // A holder (or one about to take the lock) folds it in: do not even try the lock (a
+        // failed try of Linux's priority-inheritance mutex is a system call). The fence orders
+        // the append before the read of `holders` (a holder reads the queue after leaving).
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        guard holders.load(ordering: .sequentiallyConsistent) == 0,
+              let destinations = live.withLockIfAvailable({ foldCommits(into: &$0) }) else { return }
         settleCommits(notifying: destinations)
     }
 
@@ -231,10 +239,12 @@ public final class CaseloadEngine: Sendable {
     /// state goes through here (or `queueCommit`).
     func withLive<T>(_ body: (inout Live) -> T) -> T {
         var destinations: Set<String> = []
+        holders.add(1, ordering: .sequentiallyConsistent)
         let result = live.withLock { live -> T in
             destinations = foldCommits(into: &live)
             return body(&live)
         }
+        holders.subtract(1, ordering: .sequentiallyConsistent)
         settleCommits(notifying: destinations)
         return result
     }

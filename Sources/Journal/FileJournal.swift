@@ -80,7 +80,8 @@ public final class FileJournal: AppendOnlyJournal {
     ) async throws(JournalError) -> FileJournal
     {
         let configuration = try configuration.validated()
-        let thread = JournalThread(maxBatchRecords: configuration.maxBatchRecords, maxBatchBytes: configuration.maxBatchBytes)
+        let thread = JournalThread(maxBatchRecords: configuration.maxBatchRecords, maxBatchBytes: configuration.maxBatchBytes,
+                                   gatherWindowNanoseconds: configuration.gatherWaitNanoseconds, gatherTarget: configuration.gatherTarget)
         thread.start()
         let counters = JournalCounters()
         let report = try await perform(on: thread) { (writer: inout SegmentWriter?) throws(JournalError) -> RecoveryReport in

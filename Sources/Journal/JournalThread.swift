@@ -31,17 +31,22 @@ final class JournalThread: Sendable {
         var gatherUntil = 0
     }
 
-    /// How long the thread may wait for a batch to fill up to the size of the previous one.
-    private static let gatherWindowNanoseconds: Int64 = 300_000
+    /// How long the thread may wait for a batch to fill up (to `gatherTarget` records, or the
+    /// size of the previous batch).
+    private let gatherWindowNanoseconds: Int64
+    /// The batch size worth waiting for; 0: the previous batch's size.
+    private let gatherTarget: Int
 
     private let queue = Mutex(Queue())
     private nonisolated(unsafe) let wakeup: UnsafeMutablePointer<sem_t>
     private let maxBatchRecords: Int
     private let maxBatchBytes: Int
 
-    init(maxBatchRecords: Int, maxBatchBytes: Int) {
+    init(maxBatchRecords: Int, maxBatchBytes: Int, gatherWindowNanoseconds: Int64 = 300_000, gatherTarget: Int = 0) {
         self.maxBatchRecords = maxBatchRecords
         self.maxBatchBytes = maxBatchBytes
+        self.gatherWindowNanoseconds = gatherWindowNanoseconds
+        self.gatherTarget = min(gatherTarget, maxBatchRecords)
         wakeup = .allocate(capacity: 1)
         sem_init(wakeup, 0, 0)
     }
@@ -130,7 +135,7 @@ final class JournalThread: Sendable {
                 gathered = true
                 var deadline = timespec()
                 clock_gettime(CLOCK_REALTIME, &deadline)
-                let nanoseconds = Int(deadline.tv_nsec) + Int(Self.gatherWindowNanoseconds)
+                let nanoseconds = Int(deadline.tv_nsec) + Int(gatherWindowNanoseconds)
                 deadline.tv_sec += nanoseconds / 1_000_000_000
                 deadline.tv_nsec = nanoseconds % 1_000_000_000
                 var woken = false
@@ -159,7 +164,7 @@ final class JournalThread: Sendable {
         var payloads: [[UInt8]] = []
         var waiting: [Waiter] = []
         var lastBatch = 1
-        while let jobs = takeJobs(want: lastBatch) {
+        while let jobs = takeJobs(want: gatherTarget > 0 ? gatherTarget : lastBatch) {
             var index = 0
             while index < jobs.count {
                 switch jobs[index] {
