@@ -19,7 +19,7 @@ struct Draft {
     private var appointments: [String: Appointment] = [:]
     private var referrals: [String: Referral] = [:]
     private var identifierOwner: [String: String] = [:]
-    private var newIDsOfPatient: [String: [String]] = [:]
+    private var newIDsOfPatient: [PatientEntityKey: [String]] = [:]
     private var openCaseDelta: [String: Int] = [:]
     private var nextCase: Int
     private var nextTask: Int
@@ -78,9 +78,9 @@ struct Draft {
 
     func openCaseCount(of coordinatorID: String) -> Int { base.openCaseCount(of: coordinatorID) + (openCaseDelta[coordinatorID] ?? 0) }
 
-    private func ids(of patientID: String, _ kind: String, _ index: ShardedTable<[String]>) -> [String] {
+    private func ids(of patientID: String, _ kind: Unicode.Scalar, _ index: ShardedTable<[String]>) -> [String] {
         var result = index[patientID] ?? []
-        for id in newIDsOfPatient[kind + "|" + patientID] ?? [] where !result.contains(id) { result.append(id) }
+        for id in newIDsOfPatient[PatientEntityKey(kind: kind, patientID: patientID)] ?? [] where !result.contains(id) { result.append(id) }
         return result
     }
 
@@ -94,25 +94,25 @@ struct Draft {
             for identifier in patient.identifiers { identifierOwner[identifier.key] = patient.mergedInto ?? patient.id }
         case .encounter(let encounter):
             encounters[encounter.id] = encounter
-            newIDsOfPatient["E|" + encounter.patientID, default: []].append(encounter.id)
+            newIDsOfPatient[PatientEntityKey(kind: "E", patientID: encounter.patientID), default: []].append(encounter.id)
         case .careCase(let careCase):
             if let old = self.careCase(careCase.id), old.status == .open, let coordinator = old.coordinatorID {
                 openCaseDelta[coordinator, default: 0] -= 1
             }
             if careCase.status == .open, let coordinator = careCase.coordinatorID { openCaseDelta[coordinator, default: 0] += 1 }
             cases[careCase.id] = careCase
-            newIDsOfPatient["C|" + careCase.patientID, default: []].append(careCase.id)
+            newIDsOfPatient[PatientEntityKey(kind: "C", patientID: careCase.patientID), default: []].append(careCase.id)
             nextCase = max(nextCase, CaseloadState.number(in: careCase.id) + 1)
         case .task(let task):
             tasks[task.id] = task
-            newIDsOfPatient["T|" + task.patientID, default: []].append(task.id)
+            newIDsOfPatient[PatientEntityKey(kind: "T", patientID: task.patientID), default: []].append(task.id)
             nextTask = max(nextTask, CaseloadState.number(in: task.id) + 1)
         case .appointment(let appointment):
             appointments[appointment.id] = appointment
-            newIDsOfPatient["A|" + appointment.patientID, default: []].append(appointment.id)
+            newIDsOfPatient[PatientEntityKey(kind: "A", patientID: appointment.patientID), default: []].append(appointment.id)
         case .referral(let referral):
             referrals[referral.id] = referral
-            newIDsOfPatient["R|" + referral.patientID, default: []].append(referral.id)
+            newIDsOfPatient[PatientEntityKey(kind: "R", patientID: referral.patientID), default: []].append(referral.id)
         }
     }
 
@@ -151,4 +151,11 @@ struct Draft {
     static func patientID(for identifiers: [PatientIdentifier]) -> String {
         (identifiers.first { $0.type.uppercased() == "MR" } ?? identifiers.first)?.key ?? "unknown"
     }
+}
+
+/// A patient's entities of one kind (`E`ncounters, `C`ases, `T`asks, `A`ppointments,
+/// `R`eferrals) created in a draft: a key without building a joined string.
+private struct PatientEntityKey: Hashable {
+    var kind: Unicode.Scalar
+    var patientID: String
 }

@@ -95,7 +95,10 @@ public struct Encounter: Hashable, Sendable {
     }
 
     /// The unit: the point of care of the location.
-    public var unit: String { String(location.split(separator: "^", omittingEmptySubsequences: false).first ?? "") }
+    public var unit: String {
+        guard let caret = location.utf8.firstIndex(of: UInt8(ascii: "^")) else { return location }
+        return String(location[..<caret])
+    }
 }
 
 /// A patient in the care-coordination programme.

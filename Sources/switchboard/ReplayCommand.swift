@@ -96,7 +96,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @Flag(help: "Online: stop at the first message not accepted.")
     var stopOnError = false
 
-    @Option(help: "Messages in flight: offline, appends written together; online, frames per connection (MLLP pipelining; answers come back in order). Default: 256 offline, 32 online.")
+    @Option(help: "Messages in flight: offline, appends written together; online, frames per connection (MLLP pipelining; answers come back in order). Default: 2048 offline, 32 online.")
     var window: Int?
 
     @Option(help: "Online: connections; above 1 the daemon may store messages out of file order.")
@@ -182,11 +182,11 @@ struct ReplayCommand: AsyncParsableCommand {
             let logger = Logger(label: "switchboard.replay") { _ in SwiftLogNoOpLogHandler() }
             do {
                 if dryRun {
-                    outcomes = try await ReplayRunner.dryRun(items, configuration: configuration, stateDirectory: state, window: window ?? 256,
+                    outcomes = try await ReplayRunner.dryRun(items, configuration: configuration, stateDirectory: state, window: window ?? 2048,
                                                              logger: logger, stop: stop) { _, _ in progress.advance() }
                 } else {
                     configuration.stateDirectory = state ?? configuration.stateDirectory
-                    outcomes = try await ReplayRunner.offline(items, configuration: configuration, window: window ?? 256, logger: logger,
+                    outcomes = try await ReplayRunner.offline(items, configuration: configuration, window: window ?? 2048, logger: logger,
                                                               stop: stop) { _, _ in
                         progress.advance()
                     }

@@ -46,7 +46,7 @@ public enum ReplayRunner {
     /// messages in flight, in file order. Refuses when a daemon holds the directory. Writes a
     /// snapshot at the end (as the daemon does at shutdown) so the next start is quick.
     public static func offline(
-        _ items: [ReplayItem], configuration: DaemonConfiguration, window: Int = 256, logger: Logger, stop: StopFlag = StopFlag(),
+        _ items: [ReplayItem], configuration: DaemonConfiguration, window: Int = 2048, logger: Logger, stop: StopFlag = StopFlag(),
         each: @escaping @Sendable (Int, ReplayOutcome) -> Void = { _, _ in }
     ) async throws(DaemonError) -> [ReplayOutcome] {
         do {
@@ -97,7 +97,7 @@ public enum ReplayRunner {
     /// `stateDirectory` (or an empty caseload) held in memory: nothing is written. Each outcome
     /// carries the ACK it would get and the caseload changes it would make.
     public static func dryRun(
-        _ items: [ReplayItem], configuration: DaemonConfiguration, stateDirectory: String?, window: Int = 256, logger: Logger,
+        _ items: [ReplayItem], configuration: DaemonConfiguration, stateDirectory: String?, window: Int = 2048, logger: Logger,
         stop: StopFlag = StopFlag(), each: @escaping @Sendable (Int, ReplayOutcome) -> Void = { _, _ in }
     ) async throws(DaemonError) -> [ReplayOutcome] {
         let journal: DryRunJournal
@@ -144,7 +144,12 @@ public enum ReplayRunner {
         var submitted = 0
         submitting: while submitted < items.count, !stop.isSet {
             let (range, prepared) = await chunks.next()
-            for (index, frame) in zip(range, prepared) {
+            // Taken out of the chunk from its end (moved, not copied: a copy would retain every
+            // string and buffer of the frame, and its release would follow).
+            var frames = prepared
+            frames.reverse()
+            for index in range {
+                let frame = frames.removeLast()
                 if stop.isSet { break submitting }
                 await flight.reserve()
                 let item = items[index]
