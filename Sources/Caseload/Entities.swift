@@ -96,7 +96,7 @@ public struct Encounter: Hashable, Sendable {
 
     /// The unit: the point of care of the location.
     public var unit: String {
-        guard let caret = location.utf8.firstIndex(of: UInt8(ascii: "^")) else { return location }
+        guard let caret = location.firstIndex(of: "^") else { return location }
         return String(location[..<caret])
     }
 }

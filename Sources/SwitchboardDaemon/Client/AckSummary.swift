@@ -37,8 +37,9 @@ public struct AckSummary: Sendable, Hashable {
     }
 
     /// Reads an ACK payload as ``init(parsing:)`` does, but without a parse for the common
-    /// case: an ER7 ACK with no ERR segment whose MSA-1 and MSA-2 hold no escape or component
-    /// separator is read by a byte scan (MSA-3 is then left out); anything else is parsed.
+    /// case: a plain ASCII ER7 ACK with the four usual encoding characters, one MSH, no ERR
+    /// segment, and MSA-1/MSA-2 free of every separator and escape, is read by a byte scan
+    /// (MSA-3 is then left out); anything else is parsed.
     public static func reading(_ payload: [UInt8]) throws(ParseError) -> AckSummary {
         if let quick = scanned(payload) { return quick }
         return try AckSummary(parsing: payload)
@@ -55,8 +56,16 @@ public struct AckSummary: Sendable, Hashable {
         guard !mayCarryErrors(payload) else { return nil }
         return payload.withUnsafeBufferPointer { bytes -> AckSummary? in
             let n = bytes.count
-            guard n > 8, bytes[0] == 0x4D, bytes[1] == 0x53, bytes[2] == 0x48 else { return nil }  // "MSH"
-            let fs = bytes[3], cs = bytes[4], esc = bytes[6]
+            // "MSH", a field separator, exactly four encoding characters (2.7's truncation
+            // character and anything unusual go to the parse).
+            guard n > 9, bytes[0] == 0x4D, bytes[1] == 0x53, bytes[2] == 0x48, bytes[8] == bytes[3] else { return nil }
+            let fs = bytes[3], (cs, rs, esc, ss) = (bytes[4], bytes[5], bytes[6], bytes[7])
+            // Non-ASCII (MSH-18 decides how it reads) or a second message: the parse decides.
+            for i in 0..<n {
+                if bytes[i] >= 0x80 { return nil }
+                if i > 0, bytes[i - 1] == 0x0D || bytes[i - 1] == 0x0A, i + 3 < n,
+                   bytes[i] == 0x4D, bytes[i + 1] == 0x53, bytes[i + 2] == 0x48, bytes[i + 3] == fs { return nil }
+            }
             var i = 4
             while i + 4 < n {
                 if bytes[i] == 0x0D || bytes[i] == 0x0A, bytes[i + 1] == 0x4D, bytes[i + 2] == 0x53, bytes[i + 3] == 0x41, bytes[i + 4] == fs {
@@ -73,8 +82,8 @@ public struct AckSummary: Sendable, Hashable {
                     fields.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<k]), as: UTF8.self))
                     if k == n || bytes[k] != fs, fields.count < 2 { fields.append("") }
                     start = k + 1
-                } else if bytes[k] == esc || bytes[k] == cs {
-                    return nil
+                } else if bytes[k] == cs || bytes[k] == rs || bytes[k] == esc || bytes[k] == ss {
+                    return nil  // a component, repetition, escape or subcomponent: parsed
                 }
                 k += 1
             }

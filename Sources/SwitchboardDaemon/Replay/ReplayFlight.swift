@@ -4,8 +4,9 @@ import Integration
 import Synchronization
 
 /// Prepares an archive's frames (parse, validate, map: ``InboundPipeline/prepare(_:)``) a few
-/// chunks ahead of the submitter, each chunk a task of its own, so that the stateless half of the
-/// pipeline runs on the second core while the first decides and appends in file order.
+/// chunks ahead of the submitter, each chunk a task of its own started after the one before, so
+/// that the stateless half of the pipeline runs on the second core while the first decides and
+/// appends in file order.
 struct PreparedChunks {
     private let items: [ReplayItem]
     private let pipeline: InboundPipeline
@@ -27,7 +28,19 @@ struct PreparedChunks {
         while pending.count < ahead, started < items.count {
             let range = started..<min(items.count, started + chunkSize)
             let (items, pipeline) = (items, pipeline)
-            pending.append((range, Task { range.map { pipeline.prepare(items[$0].bytes) } }))
+            // Each chunk starts when the one before it is done: one thread prepares, the other
+            // stays free for the submitter (two chunks at once would take both pool threads).
+            let previous = pending.last?.task
+            pending.append((range, Task {
+                _ = await previous?.value
+                var frames: [PreparedFrame] = []
+                frames.reserveCapacity(range.count)
+                for index in range {
+                    if Task.isCancelled { break }  // after a stop: not needed
+                    frames.append(pipeline.prepare(items[index].bytes))
+                }
+                return frames
+            }))
             started = range.upperBound
         }
         let chunk = pending.removeFirst()

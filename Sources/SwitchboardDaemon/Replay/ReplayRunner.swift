@@ -156,8 +156,8 @@ public enum ReplayRunner {
                 pipeline.submit(frame, receipt: InboundReceipt(listener: "replay", peer: "\(item.source):\(item.offset)",
                                                                receivedAtMicroseconds: WallClock.microseconds())) { result in
                     let outcome = Self.outcome(item, result)
+                    each(index, outcome)  // before `finish`: the last progress line comes before the summary
                     flight.finish(index, outcome)
-                    each(index, outcome)
                 }
                 submitted += 1
             }
@@ -229,6 +229,16 @@ public enum ReplayRunner {
             headers[position] = read
             return read
         }
+        /// Writes frames together; their answers are watched under new tickets.
+        func send(_ batch: [Int], on client: MLLPClient) {
+            let wait = batch.count == 1 && header(batch[0]).silent ? silentWait : timeout
+            let futures = client.submit(contentsOf: batch.map { items[indices[$0]].bytes }, timeout: wait)
+            for (position, future) in zip(batch, futures) {
+                lastTicket += 1
+                answers.watch(future, ticket: lastTicket)
+                pending.append((position, lastTicket))
+            }
+        }
         func finish(_ position: Int, _ outcome: ReplayOutcome) {
             outcomes.append((indices[position], outcome))
             each(indices[position], outcome)
@@ -270,19 +280,15 @@ public enum ReplayRunner {
                 attempts[nextToSend] += 1
                 batch.append(nextToSend)
                 nextToSend += 1
-                // Paced frames go out one by one, at their time.
-                if silent || pacing != nil { break }
-            }
-            if let client, !batch.isEmpty {
-                if let pacing { await pacing.wait(started: started) }
-                let wait = batch.count == 1 && header(batch[0]).silent ? silentWait : timeout
-                let futures = client.submit(contentsOf: batch.map { items[indices[$0]].bytes }, timeout: wait)
-                for (position, future) in zip(batch, futures) {
-                    lastTicket += 1
-                    answers.watch(future, ticket: lastTicket)
-                    pending.append((position, lastTicket))
+                if let pacing, let client {
+                    // Paced: each frame goes out at its time, and the window keeps filling.
+                    await pacing.wait(started: started)
+                    send(batch, on: client)
+                    batch.removeAll()
                 }
+                if silent { break }
             }
+            if let client, !batch.isEmpty { send(batch, on: client) }
             guard let oldest = pending.first else {
                 if stop.isSet || nextToSend >= indices.count { break }
                 continue

@@ -65,6 +65,9 @@ struct AckSummaryTests {
         "MSH|^~\\&|R|R|S|S|20261130||ACK^A01^ACK|A1|P|2.5.1\rMSA|AE|CTRL-1\rERR|||101^Required field missing^HL70357|E\r",
         "MSH#^~\\&#R#R#S#S#20261130##ACK^A01^ACK#A1#P#2.5.1\rMSA#AR#CTRL-1\r",
         "MSH|^~\\&|R|R|S|S|20261130||ACK^A01^ACK|A1|P|2.5.1\rMSA|AA|CTRL-1^X\r",
+        "MSH|^~\\&|R|R|S|S|20261130||ACK^A01^ACK|A1|P|2.5.1\rMSA|AA|X~1\r",
+        "MSH|^~\\&|R|R|S|S|20261130||ACK^A01^ACK|A1|P|2.5.1\rMSA|AA|X&1\r",
+        "MSH|^~\\&#|R|R|S|S|20261130||ACK^A01^ACK|A1|P|2.7\rMSA|AA|CTRL-1\r",
     ])
     func theQuickReadingAgreesWithTheParse(text: String) throws {
         let bytes = Array(text.utf8)
@@ -73,6 +76,19 @@ struct AckSummaryTests {
         #expect(quick.code == parsed.code)
         #expect(quick.controlID == parsed.controlID)
         #expect(quick.errors == parsed.errors)
+    }
+
+    /// Bytes the scan cannot judge go to the parse: Latin-1 in MSA-2 (MSH-18 and the fallback
+    /// decide how it reads) and a frame holding two messages.
+    @Test func theQuickReadingDefersNonASCIIAndSecondMessagesToTheParse() throws {
+        let latin1 = Array("MSH|^~\\&|R|R|S|S|20261130||ACK^A01^ACK|A1|P|2.5.1|||||8859/1\rMSA|AA|CAF".utf8) + [0xE9] + [0x0D]
+        let parsed = try AckSummary(parsing: latin1)
+        #expect(try AckSummary.reading(latin1).controlID == parsed.controlID)
+        #expect(parsed.controlID == "CAF\u{E9}")
+        let two = Array("MSH|^~\\&|R|R|S|S|20261130||ACK^A01^ACK|A1|P|2.5.1\rMSA|AA|C1\rMSH|^~\\&|R|R|S|S|20261130||ACK^A01^ACK|A2|P|2.5.1\rMSA|AA|C2\r".utf8)
+        let whole = Result { try AckSummary(parsing: two) }
+        let quick = Result { try AckSummary.reading(two) }
+        #expect((try? whole.get()) == (try? quick.get()))
     }
 
     @Test func theQuickReadingRefusesWhatIsNotAnACK() {
