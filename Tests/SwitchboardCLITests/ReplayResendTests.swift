@@ -67,6 +67,43 @@ struct ReplayResendTests {
         #expect(server.connectionsAccepted >= 1 + 4, "a new connection after each timeout and close")
     }
 
+    /// Many lanes, a deep window and a steady loss rate: every message ends accepted and the
+    /// daemon stores each once. Quick here (1,200 messages); SWITCHBOARD_SOAK=1 sends 20,000.
+    @Test func lanesUnderSteadyLossEndAcceptedAndStoredOnce() async throws {
+        let executable = try #require(CommandRunner.switchboardPath)
+        let daemon = try DaemonProcess.start(executable: executable)
+        defer { daemon.cleanUp() }
+        let work = try TemporaryDirectory.make(prefix: "switchboard-resend")
+        defer { TemporaryDirectory.remove(work) }
+        let count = ProcessInfo.processInfo.environment["SWITCHBOARD_SOAK"] == "1" ? 20_000 : 1_200
+        try Data(Self.archive(count, prefix: "SL-")).write(to: URL(fileURLWithPath: work + "/a.hl7"))
+        // Every 37th answer lost: more than a window (32) apart (see the test below).
+        let proxy = try await DroppingMLLPProxy.start(upstreamPort: daemon.port, dropEvery: 37)
+        defer { Task { await proxy.stop() } }
+        let started = ContinuousClock.now
+        let result = try runSwitchboard(["replay", work + "/a.hl7", "--to", "127.0.0.1:\(proxy.port)", "--connections", "4",
+                                         "--window", "32", "--resends", "20", "--report", work + "/report.json"])
+        #expect(result.status == 0, "\(result.output)\(result.errorOutput)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: work + "/report.json"))) as? [[String: Any]])
+        #expect(rows.count == count && rows.allSatisfy { $0["ack"] as? String == "AA" })
+        #expect(daemon.terminate() == 0)
+        // Stored once each: one inbound record per control id (a resent copy is answered from
+        // the duplicate index, not stored again). The order across lanes is not kept, so the
+        // caseload is compared by content, not by hash.
+        let dump = try runSwitchboard(["journal", "dump", "--state", daemon.stateDirectory, "--format", "jsonl"])
+        #expect(dump.status == 0, "\(dump.errorOutput)")
+        let ids = dump.output.split(separator: "\n").compactMap { line -> String? in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  object["kind"] as? String == "inbound" else { return nil }
+            return object["control_id"] as? String
+        }
+        #expect(ids.count == count && Set(ids) == Set((1...count).map { "SL-\($0)" }))
+        let cases = try runSwitchboard(["caseload", "cases", "--state", daemon.stateDirectory, "--json"])
+        let open = (try? JSONSerialization.jsonObject(with: Data(cases.output.utf8)) as? [Any])?.count
+        #expect(open == count, "one open case per admitted patient")
+        print(#"{"test":"replay-lossy-lanes","messages":\#(count),"answers_dropped":\#(proxy.droppedAnswers),"all_accepted":\#(rows.allSatisfy { $0["ack"] as? String == "AA" }),"stored_once":\#(ids.count == count && Set(ids).count == count),"seconds":\#((ContinuousClock.now - started).components.seconds)}"#)
+    }
+
     @Test func aDaemonBehindALossyProxyStoresEachMessageOnce() async throws {
         let executable = try #require(CommandRunner.switchboardPath)
         let daemon = try DaemonProcess.start(executable: executable)
