@@ -110,22 +110,10 @@ public final class MLLPClient: Sendable {
         }
     }
 
-    /// Writes the bytes as one frame now and returns the future response, without waiting:
-    /// frames submitted one after another from one task go out in that order, so a caller can
-    /// keep a window of them in flight (pipelining) and read the answers in order.
-    public func submit(_ payload: [UInt8], timeout: Duration) -> EventLoopFuture<ByteBuffer> {
-        let response = channel.eventLoop.makePromise(of: ByteBuffer.self)
-        let request = MLLPClientRequest(payload: channel.allocator.buffer(bytes: payload), response: response, timeout: TimeAmount(timeout))
-        let peer = self.peer
-        channel.writeAndFlush(request).whenFailure { error in
-            response.fail(MLLPClientError(.connectionClosed, peer: peer, "cannot write: \(error)", underlying: error))
-        }
-        return response.futureResult
-    }
-
-    /// Writes several frames, in order, with one hop to the event loop and one flush; returns
-    /// their future responses (in the same order). For pipelining callers that refill a window
-    /// several frames at a time.
+    /// Writes frames now, in order, with one hop to the event loop and one flush, and returns
+    /// their future responses (in the same order) without waiting: frames submitted one call
+    /// after another from one task go out in that order, so a caller can keep a window of them
+    /// in flight (pipelining) and read the answers in order.
     public func submit(contentsOf payloads: [[UInt8]], timeout: Duration) -> [EventLoopFuture<ByteBuffer>] {
         let loop = channel.eventLoop
         let allocator = channel.allocator
