@@ -20,23 +20,6 @@ extension CaseloadState {
                                patientID: record.decision.patientID, changes: record.decision.changes))
     }
 
-    /// Applies any journal payload that carries caseload events (inbound messages, coordinator
-    /// actions). Returns false for a payload this build cannot decode (skipped by replays).
-    @discardableResult
-    public mutating func apply(payload: [UInt8], sequence: UInt64) -> Bool {
-        switch InboundRecordCodec.kind(of: payload) {
-        case .inbound:
-            guard let record = try? InboundRecordCodec.decode(payload) else { return false }
-            apply(record, sequence: sequence)
-        case .action:
-            guard let record = try? ActionRecordCodec.decode(payload) else { return false }
-            apply(record, sequence: sequence)
-        case .outbox: return true  // no caseload effect
-        case nil: return false
-        }
-        return true
-    }
-
     /// How a caseload was read from a journal directory.
     public struct Replay: Sendable {
         public var state: CaseloadState

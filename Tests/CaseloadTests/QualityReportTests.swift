@@ -87,11 +87,11 @@ struct QualityReportTests {
         let record = ActionRecord(recordedAtMicroseconds: 1, peer: "127.0.0.1:5", action: action, decision: decision)
         let payload = ActionRecordCodec.encode(record)
         #expect(try ActionRecordCodec.decode(payload) == record)
-        var replayed = ward.state
+        var replayed = StoreState(caseload: ward.state)
         let applied = replayed.apply(payload: payload, sequence: 99)
         #expect(applied)
-        #expect(replayed.tasks[contact.id]?.status == .satisfied)
-        #expect(replayed.audit.last?.messageType == "ACTION^COMPLETE-TASK" && replayed.audit.last?.sequence == 99)
+        #expect(replayed.caseload.tasks[contact.id]?.status == .satisfied)
+        #expect(replayed.caseload.audit.last?.messageType == "ACTION^COMPLETE-TASK" && replayed.caseload.audit.last?.sequence == 99)
         let newer = replayed.apply(payload: [0x41, 9], sequence: 100)
         #expect(!newer)  // a newer version: skipped, reported
     }
