@@ -67,6 +67,32 @@ struct ReplayResendTests {
         #expect(server.connectionsAccepted >= 1 + 4, "a new connection after each timeout and close")
     }
 
+    /// `--rate` paces the sends but still keeps a window in flight: this partner answers each
+    /// odd frame only together with the even one after it, so a client that waits for an answer
+    /// before sending the next paced frame times out.
+    @Test func pacedSendsKeepAWindowInFlight() async throws {
+        let work = try TemporaryDirectory.make(prefix: "switchboard-resend")
+        defer { TemporaryDirectory.remove(work) }
+        try Data(Self.archive(10, prefix: "PW-")).write(to: URL(fileURLWithPath: work + "/a.hl7"))
+        let held = Mutex<String?>(nil)
+        let server = try await TestMLLPServer.start { frame in
+            let id = Self.controlID(of: frame)
+            func framed(_ id: String) -> String {
+                "\u{0B}MSH|^~\\&|P|P|ADT1|GHH|20261130083001||ACK^A01^ACK|A\(id)|P|2.5.1\rMSA|AA|\(id)\r\u{1C}\r"
+            }
+            guard let first = held.withLock({ held -> String? in
+                defer { held = held == nil ? id : nil }
+                return held
+            }) else { return .silent }  // held until the next frame arrives
+            return .raw(ByteBuffer(string: framed(first) + framed(id)))
+        }
+        defer { Task { await server.stop() } }
+        let result = try runSwitchboard(["replay", work + "/a.hl7", "--to", "127.0.0.1:\(server.port)", "--rate", "200", "--window", "8",
+                                         "--timeout", "3", "--resends", "0", "--report", work + "/report.json"])
+        #expect(result.status == 0, "\(result.output)\(result.errorOutput)")
+        #expect(server.framesReceived == 10 && server.connectionsAccepted == 2, "one probe, one connection: nothing resent")
+    }
+
     /// Many lanes, a deep window and a steady loss rate: every message ends accepted and the
     /// daemon stores each once. Quick here (1,200 messages); SWITCHBOARD_SOAK=1 sends 20,000.
     @Test func lanesUnderSteadyLossEndAcceptedAndStoredOnce() async throws {
